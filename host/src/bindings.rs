@@ -1,0 +1,14 @@
+//! Generated bindings for the Spin interfaces in `host/wit`.
+
+#![allow(missing_docs)]
+
+wasmtime::component::bindgen!({
+    path: "wit",
+    world: "local:host/spin-imports",
+    imports: { default: async | trappable },
+});
+
+pub use fermyon::spin::llm;
+pub use spin::key_value::key_value;
+pub use spin::sqlite::sqlite;
+pub use spin::variables::variables;
