@@ -85,9 +85,18 @@ fn linker(engine: &Engine) -> anyhow::Result<Linker<InstanceState>> {
     link(wasmtime_wasi::p2::add_to_linker_async(&mut linker))?;
     link(wasmtime_wasi::p3::add_to_linker(&mut linker))?;
     link(wasmtime_wasi_http::p3::add_to_linker(&mut linker))?;
-    link(bindings::sqlite::add_to_linker::<_, SqliteState>(&mut linker, |s| &mut s.sqlite))?;
-    link(bindings::key_value::add_to_linker::<_, KeyValueState>(&mut linker, |s| &mut s.key_value))?;
-    link(bindings::variables::add_to_linker::<_, VariablesState>(&mut linker, |s| &mut s.variables))?;
+    link(bindings::sqlite::add_to_linker::<_, SqliteState>(
+        &mut linker,
+        |s| &mut s.sqlite,
+    ))?;
+    link(bindings::key_value::add_to_linker::<_, KeyValueState>(
+        &mut linker,
+        |s| &mut s.key_value,
+    ))?;
+    link(bindings::variables::add_to_linker::<_, VariablesState>(
+        &mut linker,
+        |s| &mut s.variables,
+    ))?;
     Ok(linker)
 }
 
@@ -109,16 +118,30 @@ impl App {
         std::fs::create_dir_all(&logs)
             .with_context(|| format!("cannot create log directory {}", logs.display()))?;
 
+        // Only triggered components are served; the rest exist to be composed as dependencies.
+        let triggered: HashSet<&str> = manifest
+            .trigger
+            .http
+            .iter()
+            .map(|t| t.component.as_str())
+            .collect();
         let mut components = HashMap::new();
         for (id, def) in &manifest.component {
+            if !triggered.contains(id.as_str()) {
+                continue;
+            }
             for db in &def.sqlite_databases {
                 if !databases.contains(db) {
-                    bail!("component '{id}' uses SQLite database '{db}', which is not defined: add [sqlite_database.{db}] to the runtime config");
+                    bail!(
+                        "component '{id}' uses SQLite database '{db}', which is not defined: add [sqlite_database.{db}] to the runtime config"
+                    );
                 }
             }
             for store in &def.key_value_stores {
                 if !runtime_config.key_value.contains_key(store) {
-                    bail!("component '{id}' uses key-value store '{store}', which is not defined: add [key_value_store.{store}] to the runtime config");
+                    bail!(
+                        "component '{id}' uses key-value store '{store}', which is not defined: add [key_value_store.{store}] to the runtime config"
+                    );
                 }
             }
             let wasm = crate::compose::component_bytes(manifest, manifest_dir, id)?;

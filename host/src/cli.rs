@@ -153,7 +153,14 @@ pub async fn prepare(args: &UpArgs) -> anyhow::Result<Prepared> {
     let options = EngineOptions {
         pooling: !args.no_pooling,
     };
-    let app = App::load(&manifest, &dir, &state_dir, &runtime_config, &variables, &options)?;
+    let app = App::load(
+        &manifest,
+        &dir,
+        &state_dir,
+        &runtime_config,
+        &variables,
+        &options,
+    )?;
     let app = Arc::new(app);
 
     for statement in &args.sqlite {
@@ -174,9 +181,9 @@ pub async fn prepare(args: &UpArgs) -> anyhow::Result<Prepared> {
             .await
             .map_err(|e| anyhow::anyhow!("cannot open the default key-value store: {e:?}"))?;
         for pair in &args.key_value {
-            let (k, v) = pair
-                .split_once('=')
-                .ok_or_else(|| anyhow::anyhow!("invalid --key-value '{pair}': expected KEY=VALUE"))?;
+            let (k, v) = pair.split_once('=').ok_or_else(|| {
+                anyhow::anyhow!("invalid --key-value '{pair}': expected KEY=VALUE")
+            })?;
             store
                 .set(k, v.as_bytes())
                 .await
@@ -217,10 +224,14 @@ fn print_storage(state_dir: &Path, config: &RuntimeConfig) {
     println!("Logging component stdio to {:?}", state_dir.join("logs"));
     match config.sqlite.get("default") {
         Some(SqliteLocation::File(path)) => println!("Storing default SQLite data to {path:?}."),
-        Some(SqliteLocation::Remote { url, .. }) => println!("Using remote libSQL database {url} as default SQLite data."),
+        Some(SqliteLocation::Remote { url, .. }) => {
+            println!("Using remote libSQL database {url} as default SQLite data.")
+        }
         _ => {}
     }
-    if let Some(crate::runtime_config::KeyValueLocation::File(path)) = config.key_value.get("default") {
+    if let Some(crate::runtime_config::KeyValueLocation::File(path)) =
+        config.key_value.get("default")
+    {
         println!("Storing default key-value data to {path:?}.");
     }
 }
@@ -229,9 +240,16 @@ fn print_storage(state_dir: &Path, config: &RuntimeConfig) {
 pub fn routes_listing(router: &Router, addr: SocketAddr) -> String {
     let mut out = String::from("Available Routes:\n");
     for route in router.routes() {
-        let path = if route.wildcard { &route.prefix } else { &route.raw };
+        let path = if route.wildcard {
+            &route.prefix
+        } else {
+            &route.raw
+        };
         let suffix = if route.wildcard { " (wildcard)" } else { "" };
-        out.push_str(&format!("  {}: http://{addr}{path}{suffix}\n", route.component));
+        out.push_str(&format!(
+            "  {}: http://{addr}{path}{suffix}\n",
+            route.component
+        ));
     }
     out
 }
@@ -253,15 +271,28 @@ mod tests {
     #[test]
     fn flags_have_spins_defaults() {
         let cli = Cli::parse_from(["spin-local", "up"]);
-        let Command::Up(up) = cli.command else { panic!("not up") };
+        let Command::Up(up) = cli.command else {
+            panic!("not up")
+        };
         assert_eq!(up.listen.to_string(), "127.0.0.1:3000");
         assert_eq!(up.from, PathBuf::from("spin.toml"));
         assert_eq!(up.max_instance_reuse_count, 128);
         assert_eq!(up.max_instance_concurrent_reuse_count, 16);
         assert_eq!(up.idle_instance_timeout, Duration::from_secs(1));
         assert!(up.request_timeout.is_none());
-        let cli = Cli::parse_from(["spin-local", "up", "--idle-instance-timeout", "250ms", "--variable", "a=b", "--variable", "c=d"]);
-        let Command::Up(up) = cli.command else { panic!("not up") };
+        let cli = Cli::parse_from([
+            "spin-local",
+            "up",
+            "--idle-instance-timeout",
+            "250ms",
+            "--variable",
+            "a=b",
+            "--variable",
+            "c=d",
+        ]);
+        let Command::Up(up) = cli.command else {
+            panic!("not up")
+        };
         assert_eq!(up.idle_instance_timeout, Duration::from_millis(250));
         assert_eq!(up.variable, ["a=b", "c=d"]);
     }

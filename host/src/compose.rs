@@ -34,7 +34,10 @@ fn compose(
     stack: &mut Vec<String>,
 ) -> anyhow::Result<Vec<u8>> {
     let def = &manifest.component[id];
-    let bytes = read_wasm(&source_path(manifest, dir, id)?, &format!("component '{id}'"))?;
+    let bytes = read_wasm(
+        &source_path(manifest, dir, id)?,
+        &format!("component '{id}'"),
+    )?;
     if def.dependencies.is_empty() {
         return Ok(bytes);
     }
@@ -53,7 +56,10 @@ fn compose(
                 inherit_configuration,
             } => {
                 if stack.contains(component) {
-                    bail!("component dependencies form a cycle: {} -> {component}", stack.join(" -> "));
+                    bail!(
+                        "component dependencies form a cycle: {} -> {component}",
+                        stack.join(" -> ")
+                    );
                 }
                 stack.push(component.clone());
                 let bytes = compose(manifest, dir, component, stack)?;
@@ -66,13 +72,22 @@ fn compose(
                 inherit_configuration,
             } => {
                 let what = format!("component '{id}' dependency '{import}'");
-                (read_wasm(&dir.join(path), &what)?, export, inherit_configuration, path.display().to_string())
+                (
+                    read_wasm(&dir.join(path), &what)?,
+                    export,
+                    inherit_configuration,
+                    path.display().to_string(),
+                )
             }
-            Dependency::Version(_) | Dependency::Other(_) => bail!("component '{id}' dependency '{import}' is not local"),
+            Dependency::Version(_) | Dependency::Other(_) => {
+                bail!("component '{id}' dependency '{import}' is not local")
+            }
         };
         let package_name = format!("dep:dependency{n}");
         let package = Package::from_bytes(&package_name, None, dep_bytes, graph.types_mut())
-            .with_context(|| format!("dependency '{name}' of component '{id}' is not a Wasm component"))?;
+            .with_context(|| {
+                format!("dependency '{name}' of component '{id}' is not a Wasm component")
+            })?;
         let inherits = inherits_all(inherit.as_ref(), def.dependencies_inherit_configuration);
         let capabilities: Vec<String> = graph.types()[package.ty()]
             .imports
@@ -91,7 +106,9 @@ fn compose(
         let export = export.clone().unwrap_or_else(|| import.clone());
         let alias = graph
             .alias_instance_export(instance, &export)
-            .with_context(|| format!("dependency '{name}' of component '{id}' does not export '{export}'"))?;
+            .with_context(|| {
+                format!("dependency '{name}' of component '{id}' does not export '{export}'")
+            })?;
         graph
             .set_instantiation_argument(root_instance, import, alias)
             .with_context(|| format!("component '{id}' cannot take '{name}' as its '{import}'"))?;
@@ -122,7 +139,10 @@ mod tests {
         assert!(!inherits_all(None, None));
         assert!(inherits_all(None, Some(true)));
         assert!(inherits_all(Some(&toml::Value::Boolean(true)), Some(false)));
-        assert!(!inherits_all(Some(&toml::Value::Boolean(false)), Some(true)));
+        assert!(!inherits_all(
+            Some(&toml::Value::Boolean(false)),
+            Some(true)
+        ));
         assert!(inherits_all(
             Some(&toml::Value::Array(vec!["sqlite_databases".into()])),
             None
@@ -137,6 +157,9 @@ mod tests {
         .unwrap();
         let err = component_bytes(&m, Path::new("/nowhere"), "a").unwrap_err();
         let text = format!("{err:#}");
-        assert!(text.contains("component 'a'") && text.contains("--build"), "{text}");
+        assert!(
+            text.contains("component 'a'") && text.contains("--build"),
+            "{text}"
+        );
     }
 }

@@ -190,10 +190,7 @@ impl<T> key_value::HostStoreWithStore<T> for KeyValueState {
     ) -> KvResult<Resource<key_value::Store>> {
         let stores = accessor.with(|mut a| {
             let state = a.get();
-            state
-                .allowed
-                .contains(&label)
-                .then(|| state.stores.clone())
+            state.allowed.contains(&label).then(|| state.stores.clone())
         });
         let Some(stores) = stores else {
             return Ok(Err(Error::AccessDenied));
@@ -258,7 +255,9 @@ impl<T> key_value::HostStoreWithStore<T> for KeyValueState {
         };
         accessor.with(|mut a| {
             let keys = StreamReader::new(&mut a, keys)?;
-            let done = FutureReader::new(&mut a, async move { wasmtime::Result::<Result<(), Error>>::Ok(result) })?;
+            let done = FutureReader::new(&mut a, async move {
+                wasmtime::Result::<Result<(), Error>>::Ok(result)
+            })?;
             Ok((keys, done))
         })
     }

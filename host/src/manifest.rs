@@ -298,7 +298,7 @@ impl Manifest {
     /// Parses and validates manifest text.
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let manifest: Manifest =
-            toml::from_str(text).map_err(|e| ParseError::Toml(e.to_string().trim().to_owned()))?;
+            toml::from_str(text).map_err(|e| ParseError::Toml(one_line(&e, text)))?;
         manifest.validate().map_err(ParseError::Invalid)?;
         Ok(manifest)
     }
@@ -423,6 +423,20 @@ pub enum ParseError {
     Invalid(String),
 }
 
+/// A TOML error as one line: where, then what.
+pub fn one_line(error: &toml::de::Error, text: &str) -> String {
+    let message = error.message().trim().replace('\n', " ");
+    match error.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
 /// Spin's rule for variable names: lower snake case starting with a letter.
 pub fn check_snake_name(name: &str) -> Result<(), &'static str> {
     let mut chars = name.chars();
@@ -430,7 +444,9 @@ pub fn check_snake_name(name: &str) -> Result<(), &'static str> {
         Some(c) if c.is_ascii_lowercase() => {}
         _ => return Err("must start with a lowercase letter"),
     }
-    if name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    if name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !name.ends_with('_')
         && !name.contains("__")
     {
@@ -446,7 +462,9 @@ fn check_kebab_name(name: &str) -> Result<(), &'static str> {
         Some(c) if c.is_ascii_lowercase() => {}
         _ => return Err("id must start with a lowercase letter"),
     }
-    if name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    if name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.ends_with('-')
         && !name.contains("--")
     {
@@ -509,25 +527,66 @@ source = "other.wasm"
             hello.dependencies["a:b/c"],
             Dependency::AppComponent { .. }
         ));
-        assert!(matches!(hello.dependencies["a:b/d"], Dependency::Local { .. }));
+        assert!(matches!(
+            hello.dependencies["a:b/d"],
+            Dependency::Local { .. }
+        ));
         assert_eq!(m.http_base(), "/");
     }
 
     #[test]
     fn rejects_bad_manifests_with_a_message_naming_the_problem() {
         let cases = [
-            (MINIMAL.replace("= 2", "= 1"), "spin_manifest_version must be 2"),
-            (MINIMAL.replace("component = \"other\"", "component = \"ghost\""), "'ghost'"),
-            (MINIMAL.replace("route = \"/hello/...\"", "route = \"hello\""), "must start with '/'"),
-            (MINIMAL.replace("[component.other]", "[component.ot_her]"), "kebab-case"),
+            (
+                MINIMAL.replace("= 2", "= 1"),
+                "spin_manifest_version must be 2",
+            ),
+            (
+                MINIMAL.replace("component = \"other\"", "component = \"ghost\""),
+                "'ghost'",
+            ),
+            (
+                MINIMAL.replace("route = \"/hello/...\"", "route = \"hello\""),
+                "must start with '/'",
+            ),
+            (
+                MINIMAL.replace("[component.other]", "[component.ot_her]"),
+                "kebab-case",
+            ),
             (MINIMAL.replace("greeting", "Greeting"), "lowercase"),
-            (MINIMAL.replace("sqlite_databases", "sqlite_database"), "unknown field"),
-            (MINIMAL.replace("source = \"other.wasm\"", "source = { url = \"https://x\", digest = \"d\" }"), "remote source"),
-            (MINIMAL.replace("{ path = \"d.wasm\", export = \"x:y/z\" }", "\"1.0\""), "registry or URL"),
-            (MINIMAL.replace("route = { private = true }", "route = { private = false }"), "private"),
-            (format!("{MINIMAL}\n[[trigger.cron]]\ncomponent = \"nope\"\ncron_expression = \"x\"\n"), "'nope'"),
-            (MINIMAL.replace("api_key = { required = true, secret = true }", "api_key = { required = true, default = \"x\" }"), "both required"),
-            ("not toml [".to_owned(), ""),
+            (
+                MINIMAL.replace("sqlite_databases", "sqlite_database"),
+                "unknown field",
+            ),
+            (
+                MINIMAL.replace(
+                    "source = \"other.wasm\"",
+                    "source = { url = \"https://x\", digest = \"d\" }",
+                ),
+                "remote source",
+            ),
+            (
+                MINIMAL.replace("{ path = \"d.wasm\", export = \"x:y/z\" }", "\"1.0\""),
+                "registry or URL",
+            ),
+            (
+                MINIMAL.replace("route = { private = true }", "route = { private = false }"),
+                "private",
+            ),
+            (
+                format!(
+                    "{MINIMAL}\n[[trigger.cron]]\ncomponent = \"nope\"\ncron_expression = \"x\"\n"
+                ),
+                "'nope'",
+            ),
+            (
+                MINIMAL.replace(
+                    "api_key = { required = true, secret = true }",
+                    "api_key = { required = true, default = \"x\" }",
+                ),
+                "both required",
+            ),
+            ("not toml [".to_owned(), "line 1, column"),
         ];
         for (text, needle) in cases {
             let err = Manifest::parse(&text).unwrap_err().to_string();

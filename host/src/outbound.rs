@@ -17,9 +17,9 @@ pub struct AllowedHost {
 impl AllowedHost {
     /// Parses one entry; `self` stands for the app itself, as in Spin.
     pub fn parse(entry: &str) -> Result<Self, String> {
-        let (scheme, rest) = entry
-            .split_once("://")
-            .ok_or_else(|| format!("allowed host '{entry}' must include a scheme (e.g. https://)"))?;
+        let (scheme, rest) = entry.split_once("://").ok_or_else(|| {
+            format!("allowed host '{entry}' must include a scheme (e.g. https://)")
+        })?;
         let rest = rest.trim_end_matches('/');
         if rest.contains('/') {
             return Err(format!("allowed host '{entry}' must not include a path"));
@@ -101,8 +101,12 @@ impl WasiHttpHooks for OutboundHooks {
         options: Option<wasmtime_wasi_http::RequestOptions>,
         fut: IoFuture,
     ) -> Box<
-        dyn Future<Output = wasmtime::Result<(http::Response<WasiBody>, IoFuture), wasmtime_wasi_http::Error>>
-            + Send,
+        dyn Future<
+                Output = wasmtime::Result<
+                    (http::Response<WasiBody>, IoFuture),
+                    wasmtime_wasi_http::Error,
+                >,
+            > + Send,
     > {
         let allowed = self.policy.allows(request.uri());
         let internal = request
@@ -126,7 +130,10 @@ impl WasiHttpHooks for OutboundHooks {
             }
             use http_body_util::BodyExt;
             let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
-            Ok((response.map(BodyExt::boxed_unsync), Box::new(io) as IoFuture))
+            Ok((
+                response.map(BodyExt::boxed_unsync),
+                Box::new(io) as IoFuture,
+            ))
         })
     }
 }
@@ -168,6 +175,10 @@ mod tests {
         for bad in ["example.com", "https://", "https://a.com/path"] {
             assert!(AllowedHost::parse(bad).is_err(), "{bad}");
         }
-        assert!(AllowedHost::parse("*://*:*").unwrap().allows("http", "x", 1));
+        assert!(
+            AllowedHost::parse("*://*:*")
+                .unwrap()
+                .allows("http", "x", 1)
+        );
     }
 }

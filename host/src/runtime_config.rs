@@ -93,7 +93,8 @@ impl RuntimeConfig {
     }
 
     fn overlay(&mut self, text: &str, dir: &Path) -> Result<(), String> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| e.to_string().trim().to_owned())?;
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| crate::manifest::one_line(&e, text))?;
         for (name, store) in raw.sqlite_database {
             let location = match store.kind.as_str() {
                 "spin" => match store.path {
@@ -198,10 +199,16 @@ type = "spin"
     #[test]
     fn bad_files_say_what_is_wrong() {
         for (text, needle) in [
-            ("[sqlite_database.x]\ntype = \"libsql\"\nurl = \"u\"", "needs both"),
+            (
+                "[sqlite_database.x]\ntype = \"libsql\"\nurl = \"u\"",
+                "needs both",
+            ),
             ("[sqlite_database.x]\ntype = \"postgres\"", "unknown type"),
             ("[key_value_store.x]\ntype = \"redis\"", "not available"),
-            ("[sqlite_database.x]\ntype = \"spin\"\nfoo = 1", "unknown field"),
+            (
+                "[sqlite_database.x]\ntype = \"spin\"\nfoo = 1",
+                "unknown field",
+            ),
             ("[[[", ""),
         ] {
             let err = RuntimeConfig::default()
@@ -209,7 +216,8 @@ type = "spin"
                 .unwrap_err();
             assert!(err.contains(needle), "{err} / {needle}");
         }
-        let err = RuntimeConfig::load(Path::new("."), Some(Path::new("/no/such.toml"))).unwrap_err();
+        let err =
+            RuntimeConfig::load(Path::new("."), Some(Path::new("/no/such.toml"))).unwrap_err();
         assert!(err.to_string().contains("/no/such.toml"));
     }
 }

@@ -143,7 +143,12 @@ pub struct Expiration {
 }
 
 impl WorkerExpiration for Expiration {
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>, status: WorkerStatus, start: Instant) -> Poll<()> {
+    fn poll(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        status: WorkerStatus,
+        start: Instant,
+    ) -> Poll<()> {
         let me = self.get_mut();
         let timeout = match status {
             WorkerStatus::Idle => me.idle_timeout,
@@ -282,9 +287,10 @@ impl HttpTrigger {
         for (name, value) in headers {
             parts.headers.insert(name, HeaderValue::from_str(value)?);
         }
-        parts
-            .headers
-            .insert("spin-client-addr", HeaderValue::from_str(&client.to_string())?);
+        parts.headers.insert(
+            "spin-client-addr",
+            HeaderValue::from_str(&client.to_string())?,
+        );
         let body = body.map_err(wasmtime_wasi_http::Error::from);
         Ok(Request::from_parts(parts, body.boxed_unsync()))
     }

@@ -103,7 +103,10 @@ impl SqliteState {
         }
     }
 
-    fn connection(&self, resource: &Resource<sqlite::Connection>) -> Result<libsql::Connection, Error> {
+    fn connection(
+        &self,
+        resource: &Resource<sqlite::Connection>,
+    ) -> Result<libsql::Connection, Error> {
         self.connections
             .get(&resource.rep())
             .cloned()
@@ -222,7 +225,10 @@ impl sqlite::HostConnection for SqliteState {
     }
 
     async fn changes(&mut self, connection: Resource<sqlite::Connection>) -> wasmtime::Result<u64> {
-        Ok(self.connection(&connection).map(|c| c.changes()).unwrap_or(0))
+        Ok(self
+            .connection(&connection)
+            .map(|c| c.changes())
+            .unwrap_or(0))
     }
 
     async fn drop(&mut self, connection: Resource<sqlite::Connection>) -> wasmtime::Result<()> {
@@ -272,7 +278,9 @@ impl<T> sqlite::HostConnectionWithStore<T> for SqliteState {
         };
         accessor.with(|mut a| {
             let rows = StreamReader::new(&mut a, result.rows)?;
-            let done = FutureReader::new(&mut a, async { wasmtime::Result::<Result<(), Error>>::Ok(Ok(())) })?;
+            let done = FutureReader::new(&mut a, async {
+                wasmtime::Result::<Result<(), Error>>::Ok(Ok(()))
+            })?;
             Ok(Ok((result.columns, rows, done)))
         })
     }

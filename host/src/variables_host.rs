@@ -15,16 +15,13 @@ impl HasData for VariablesState {
 impl variables::Host for VariablesState {}
 
 impl<T> variables::HostWithStore<T> for VariablesState {
-    async fn get(accessor: &Accessor<T, Self>, name: String) -> wasmtime::Result<Result<String, Error>> {
+    async fn get(
+        accessor: &Accessor<T, Self>,
+        name: String,
+    ) -> wasmtime::Result<Result<String, Error>> {
         if crate::manifest::check_snake_name(&name).is_err() {
             return Ok(Err(Error::InvalidName(name)));
         }
-        Ok(accessor.with(|mut a| {
-            a.get()
-                .0
-                .get(&name)
-                .cloned()
-                .ok_or(Error::Undefined(name))
-        }))
+        Ok(accessor.with(|mut a| a.get().0.get(&name).cloned().ok_or(Error::Undefined(name))))
     }
 }

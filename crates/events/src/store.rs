@@ -1,0 +1,212 @@
+//! The SQL the event store runs, and the parameters for it, independent of any SQLite
+//! client: map [`SqlValue`] to spin-sdk's or libsql's values.
+//!
+//! Usage per request: run [`SCHEMA_STATEMENTS`] once (idempotent), then for each
+//! [`crate::IndexedEvent`] execute [`INSERT_EVENT`] with [`insert_params`]; a change
+//! count of 0 means the store already had the event (a cross-request duplicate, to pass
+//! to [`crate::ParsedBatch::report`]). For each [`Identify`] whose `user_identified`
+//! event was newly inserted, execute [`UPSERT_TRAITS`] with [`trait_params`].
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::event::{AnalyticsEvent, Identify};
+use crate::validate::format_timestamp;
+
+// Each statement is written once, as a macro expanding to a literal, so that `SCHEMA`
+// can be assembled with `concat!`.
+macro_rules! events_table {
+    () => {
+        "CREATE TABLE IF NOT EXISTS analytics_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, -- ingestion sequence number
+    event_id TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '', -- CloudEvents source, '' for other formats
+    user_id TEXT NOT NULL,
+    event_type TEXT NOT NULL, -- canonical snake_case
+    timestamp TEXT NOT NULL, -- RFC 3339 UTC, fixed width with millis: text order = time order
+    timestamp_ms INTEGER NOT NULL, -- milliseconds since the Unix epoch
+    received_at TEXT NOT NULL, -- RFC 3339 UTC with millis
+    properties TEXT NOT NULL, -- JSON object
+    UNIQUE (source, event_id)
+)"
+    };
+}
+macro_rules! type_time_index {
+    () => {
+        "CREATE INDEX IF NOT EXISTS analytics_events_type_time ON analytics_events (event_type, timestamp_ms)"
+    };
+}
+macro_rules! user_time_index {
+    () => {
+        "CREATE INDEX IF NOT EXISTS analytics_events_user_time ON analytics_events (user_id, timestamp_ms)"
+    };
+}
+macro_rules! traits_table {
+    () => {
+        "CREATE TABLE IF NOT EXISTS user_traits (
+    user_id TEXT PRIMARY KEY,
+    traits TEXT NOT NULL, -- JSON object
+    updated_at TEXT NOT NULL -- timestamp of the latest identify applied (RFC 3339 UTC, millis)
+)"
+    };
+}
+
+/// `analytics_events`: one row per stored event, unique on `(source, event_id)`.
+pub const CREATE_EVENTS_TABLE: &str = events_table!();
+/// Index for per-type time-range queries.
+pub const CREATE_TYPE_TIME_INDEX: &str = type_time_index!();
+/// Index for per-user time-range queries.
+pub const CREATE_USER_TIME_INDEX: &str = user_time_index!();
+/// `user_traits`: the merged traits of each user (from Segment `identify`).
+pub const CREATE_TRAITS_TABLE: &str = traits_table!();
+
+/// The schema, one statement per entry (for clients that execute one at a time).
+pub const SCHEMA_STATEMENTS: [&str; 4] = [
+    CREATE_EVENTS_TABLE,
+    CREATE_TYPE_TIME_INDEX,
+    CREATE_USER_TIME_INDEX,
+    CREATE_TRAITS_TABLE,
+];
+
+/// The whole schema as one script (for clients with a batch/`execute_batch` call).
+/// Idempotent (`IF NOT EXISTS`).
+pub const SCHEMA: &str = concat!(
+    events_table!(),
+    ";\n",
+    type_time_index!(),
+    ";\n",
+    user_time_index!(),
+    ";\n",
+    traits_table!(),
+    ";\n"
+);
+
+/// Inserts one event; parameters from [`insert_params`]. Does nothing (0 rows changed)
+/// when `(source, event_id)` is already stored.
+pub const INSERT_EVENT: &str = "INSERT INTO analytics_events \
+(event_id, source, user_id, event_type, timestamp, timestamp_ms, received_at, properties) \
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+ON CONFLICT(source, event_id) DO NOTHING";
+
+/// Merges an identify's traits into the user's (JSON merge patch: a `null` trait
+/// removes it), unless the stored traits come from a later identify; parameters from
+/// [`trait_params`].
+pub const UPSERT_TRAITS: &str = "INSERT INTO user_traits (user_id, traits, updated_at) \
+VALUES (?1, ?2, ?3) \
+ON CONFLICT(user_id) DO UPDATE SET \
+traits = json_patch(user_traits.traits, excluded.traits), \
+updated_at = excluded.updated_at \
+WHERE excluded.updated_at >= user_traits.updated_at";
+
+/// A SQL parameter value, mapped by the caller to its SQLite client's type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlValue {
+    /// An `INTEGER`.
+    Integer(i64),
+    /// A `TEXT`.
+    Text(String),
+    /// `NULL`.
+    Null,
+}
+
+/// The 8 parameters of [`INSERT_EVENT`]: event id, source (`''` when absent), user id,
+/// event type, timestamp text, timestamp in ms, `received_at` text, properties JSON.
+pub fn insert_params(event: &AnalyticsEvent, received_at: DateTime<Utc>) -> Vec<SqlValue> {
+    vec![
+        SqlValue::Text(event.event_id.clone()),
+        SqlValue::Text(event.source.clone().unwrap_or_default()),
+        SqlValue::Text(event.user_id.clone()),
+        SqlValue::Text(event.event_type.clone()),
+        SqlValue::Text(format_timestamp(&event.timestamp)),
+        SqlValue::Integer(event.timestamp_ms()),
+        SqlValue::Text(format_timestamp(&received_at)),
+        SqlValue::Text(Value::Object(event.properties.clone()).to_string()),
+    ]
+}
+
+/// The 3 parameters of [`UPSERT_TRAITS`]: user id, traits JSON, identify timestamp.
+pub fn trait_params(identify: &Identify) -> Vec<SqlValue> {
+    vec![
+        SqlValue::Text(identify.user_id.clone()),
+        SqlValue::Text(Value::Object(identify.traits.clone()).to_string()),
+        SqlValue::Text(format_timestamp(&identify.timestamp)),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::received_at;
+    use serde_json::json;
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn schema_script_matches_statements() {
+        let script: Vec<String> = SCHEMA
+            .split(";\n")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let statements: Vec<String> = SCHEMA_STATEMENTS
+            .iter()
+            .map(|s| s.trim().to_owned())
+            .collect();
+        assert_eq!(script, statements);
+        assert!(CREATE_EVENTS_TABLE.contains("UNIQUE (source, event_id)"));
+        assert!(INSERT_EVENT.contains("ON CONFLICT(source, event_id) DO NOTHING"));
+        assert_eq!(INSERT_EVENT.matches('?').count(), 8);
+        assert_eq!(UPSERT_TRAITS.matches('?').count(), 3);
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn params() {
+        let event = AnalyticsEvent {
+            event_id: "e1".into(),
+            user_id: "u1".into(),
+            event_type: "course_enrolled".into(),
+            timestamp: received_at(),
+            properties: json!({"courseId": "c1"}).as_object().cloned().unwrap(),
+            source: None,
+        };
+        let later = received_at() + chrono::Duration::milliseconds(1500);
+        assert_eq!(
+            insert_params(&event, later),
+            vec![
+                SqlValue::Text("e1".into()),
+                SqlValue::Text(String::new()),
+                SqlValue::Text("u1".into()),
+                SqlValue::Text("course_enrolled".into()),
+                SqlValue::Text("2024-05-01T12:00:00.000Z".into()),
+                SqlValue::Integer(1_714_564_800_000),
+                SqlValue::Text("2024-05-01T12:00:01.500Z".into()),
+                SqlValue::Text(r#"{"courseId":"c1"}"#.into()),
+            ]
+        );
+        let with_source = AnalyticsEvent {
+            source: Some("/s".into()),
+            ..event
+        };
+        assert_eq!(
+            insert_params(&with_source, later)[1],
+            SqlValue::Text("/s".into())
+        );
+        let identify = Identify {
+            index: 0,
+            message_id: "m".into(),
+            user_id: "u1".into(),
+            traits: json!({"plan": "pro"}).as_object().cloned().unwrap(),
+            timestamp: received_at(),
+        };
+        assert_eq!(
+            trait_params(&identify),
+            vec![
+                SqlValue::Text("u1".into()),
+                SqlValue::Text(r#"{"plan":"pro"}"#.into()),
+                SqlValue::Text("2024-05-01T12:00:00.000Z".into()),
+            ]
+        );
+        assert_ne!(SqlValue::Null, SqlValue::Integer(0));
+    }
+}

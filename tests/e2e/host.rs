@@ -1,0 +1,450 @@
+//! The host against Spin's behaviour: routing, headers, SQLite, key-value, variables, component
+//! dependencies, service chaining, instance reuse, concurrency, restarts and start-up errors.
+
+use crate::support::*;
+use std::time::{Duration, Instant};
+
+const PROBE: &[&str] = &["test_probe", "test_echo", "test_greeter"];
+
+fn probe_host() -> HostBuilder {
+    require_wasm(PROBE);
+    HostBuilder::new("tests/spin.toml").args(&[
+        "--runtime-config-file",
+        &root().join("tests/runtime-config.toml").to_string_lossy(),
+        "--variable",
+        "secret_token=s3cret",
+    ])
+}
+
+#[test]
+fn routes_and_spin_headers_match_spin() {
+    let host = probe_host().start();
+    let reply = get(&host.url("/probe/headers?x=1"));
+    assert_eq!(reply.status, 200);
+    let seen = reply.json();
+    let port = host.base.rsplit(':').next().unwrap().to_owned();
+    assert_eq!(
+        seen["uri"],
+        format!("http://127.0.0.1:{port}/probe/headers?x=1")
+    );
+    let headers = &seen["headers"];
+    assert_eq!(
+        headers["spin-full-url"],
+        format!("http://127.0.0.1:{port}/probe/headers?x=1")
+    );
+    assert_eq!(headers["spin-path-info"], "/headers");
+    assert_eq!(headers["spin-matched-route"], "/probe/...");
+    assert_eq!(headers["spin-raw-component-route"], "/probe/...");
+    assert_eq!(headers["spin-component-route"], "/probe");
+    assert_eq!(headers["spin-base-path"], "/");
+    assert!(
+        headers["spin-client-addr"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:")
+    );
+
+    // Any method reaches the component; the exact route beats the wildcard that also matches.
+    let reply = send("DELETE", &host.url("/probe/exact"), &[], b"");
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("x-echo-method"), Some("DELETE"));
+    // Unknown paths: 404 with an empty body. Nothing is added to a component's response.
+    let reply = get(&host.url("/nowhere"));
+    assert_eq!((reply.status, reply.body.as_str()), (404, ""));
+    let reply = get(&host.url("/probe/served"));
+    assert_eq!(reply.header("content-type"), None);
+
+    let banner = host.banner.lock().unwrap().clone();
+    assert!(
+        banner.contains(&format!("Serving http://127.0.0.1:{port}")),
+        "{banner}"
+    );
+    assert!(
+        banner.contains(&format!("probe: http://127.0.0.1:{port}/probe (wildcard)")),
+        "{banner}"
+    );
+    assert!(
+        banner.contains(&format!("echo: http://127.0.0.1:{port}/probe/exact\n")),
+        "{banner}"
+    );
+}
+
+#[test]
+fn a_trapping_component_gets_a_500_and_the_host_keeps_serving() {
+    let host = probe_host().start();
+    assert_eq!(get(&host.url("/probe/trap")).status, 500);
+    assert_eq!(get(&host.url("/probe/served")).status, 200);
+    let log = std::fs::read_to_string(host.state_dir.join("logs/probe_stderr.txt")).unwrap();
+    assert!(log.contains("the probe was asked to trap"), "{log}");
+}
+
+#[test]
+fn sqlite_reads_writes_errors_and_access_rules() {
+    let host = probe_host().start();
+    let exec = |db: &str, sql: &str| post(&host.url(&format!("/probe/sqlite/exec?db={db}")), sql);
+    let reply = exec(
+        "default",
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('a'); INSERT INTO notes (body) VALUES ('b'); SELECT id, body FROM notes ORDER BY id",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.json()["rows"],
+        serde_json::json!([[1, "a"], [2, "b"]])
+    );
+    assert_eq!(reply.json()["columns"], serde_json::json!(["id", "body"]));
+    // A second database from the runtime config, separate from the default one.
+    let reply = exec(
+        "other",
+        "SELECT name FROM sqlite_master WHERE name = 'notes'",
+    );
+    assert_eq!(reply.json()["rows"], serde_json::json!([]));
+    // Errors reach the guest as Spin's error variants.
+    let reply = exec("default", "SELEC 1");
+    assert_eq!(reply.status, 500);
+    assert!(
+        reply.body.contains("Io(") && reply.body.contains("syntax error"),
+        "{}",
+        reply.body
+    );
+    assert!(exec("unlisted", "SELECT 1").body.contains("AccessDenied"));
+    // The same code, granted no databases, is refused.
+    let reply = post(&host.url("/denied/sqlite/exec?db=default"), "SELECT 1");
+    assert!(reply.body.contains("AccessDenied"), "{}", reply.body);
+    assert!(host.state_dir.join("sqlite_db.db").exists());
+}
+
+#[test]
+fn sqlite_seeding_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("seed.sql");
+    std::fs::write(
+        &file,
+        "CREATE TABLE seeded (v TEXT); INSERT INTO seeded VALUES ('from file');",
+    )
+    .unwrap();
+    let host = probe_host()
+        .args(&[
+            "--sqlite",
+            &format!("@{}", file.display()),
+            "--sqlite",
+            "INSERT INTO seeded VALUES ('inline')",
+        ])
+        .start();
+    let reply = post(
+        &host.url("/probe/sqlite/exec?db=default"),
+        "SELECT v FROM seeded ORDER BY v",
+    );
+    assert_eq!(
+        reply.json()["rows"],
+        serde_json::json!([["from file"], ["inline"]])
+    );
+}
+
+#[test]
+fn key_value_and_its_access_rules() {
+    let host = probe_host()
+        .args(&["--key-value", "preset=from the flag"])
+        .start();
+    assert_eq!(
+        get(&host.url("/probe/kv?store=default&key=preset")).body,
+        "from the flag"
+    );
+    let put = send(
+        "PUT",
+        &host.url("/probe/kv?store=default&key=k"),
+        &[],
+        b"v1",
+    );
+    assert_eq!(put.status, 200);
+    assert_eq!(get(&host.url("/probe/kv?store=default&key=k")).body, "v1");
+    send(
+        "PUT",
+        &host.url("/probe/kv?store=default&key=k"),
+        &[],
+        b"v2",
+    );
+    assert_eq!(get(&host.url("/probe/kv?store=default&key=k")).body, "v2");
+    assert_eq!(
+        send(
+            "DELETE",
+            &host.url("/probe/kv?store=default&key=k"),
+            &[],
+            b""
+        )
+        .status,
+        200
+    );
+    assert_eq!(get(&host.url("/probe/kv?store=default&key=k")).status, 404);
+    assert!(
+        get(&host.url("/probe/kv?store=other&key=k"))
+            .body
+            .contains("AccessDenied")
+    );
+    assert!(
+        get(&host.url("/denied/kv?store=default&key=k"))
+            .body
+            .contains("AccessDenied")
+    );
+    assert!(host.state_dir.join("sqlite_key_value.db").exists());
+}
+
+#[test]
+fn variables_come_from_flags_environment_and_defaults() {
+    let host = probe_host()
+        .args(&["--variable", "region=us"])
+        .env("SPIN_VARIABLE_GREETING", "from the environment")
+        .env("SPIN_VARIABLE_REGION", "ignored: the flag is stronger")
+        .start();
+    let var = |name: &str| get(&host.url(&format!("/probe/variable?name={name}"))).body;
+    assert_eq!(var("token"), "s3cret");
+    assert_eq!(var("greeting"), "from the environment");
+    assert_eq!(var("url"), "https://us.example.com");
+    assert!(var("undefined_one").contains("Undefined"));
+    assert!(var("Bad-Name").contains("InvalidName"));
+
+    let host = probe_host().start();
+    assert_eq!(
+        get(&host.url("/probe/variable?name=greeting")).body,
+        "hello from the default"
+    );
+}
+
+#[test]
+fn a_missing_required_variable_stops_start_up_as_spin_does() {
+    require_wasm(PROBE);
+    let (status, stderr) = HostBuilder::new("tests/spin.toml").fail();
+    assert_eq!(status.code(), Some(1));
+    assert!(
+        stderr.contains("Error: provider error: no provider resolved required variable(s): [Key(\"secret_token\")]"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn component_dependencies_and_service_chaining() {
+    let host = probe_host().start();
+    assert_eq!(
+        get(&host.url("/probe/greet?name=Ada")).body,
+        "Hello, Ada, from the greeter component"
+    );
+    let reply = get(&host.url("/probe/chain?url=http://echo.spin.internal/hello?q=1"));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.json()["echoedUri"],
+        "http://echo.spin.internal/hello?q=1"
+    );
+    assert_eq!(reply.json()["body"], "ping");
+    // Not in allowed_outbound_hosts: refused before any connection is made.
+    let reply = get(&host.url("/probe/chain?url=https://example.com/"));
+    assert_eq!(reply.status, 502);
+    assert!(reply.body.contains("HttpRequestDenied"), "{}", reply.body);
+    let reply = get(&host.url("/denied/chain?url=http://echo.spin.internal/"));
+    assert!(reply.body.contains("HttpRequestDenied"), "{}", reply.body);
+}
+
+#[test]
+fn requests_are_served_concurrently() {
+    let host = probe_host().start();
+    get(&host.url("/probe/served"));
+    let start = Instant::now();
+    let handles: Vec<_> = (0..24)
+        .map(|_| {
+            let url = host.url("/probe/sleep?ms=400");
+            std::thread::spawn(move || get(&url).status)
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), 200);
+    }
+    // Serially this would take 9.6 s.
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn instances_are_reused_as_spin_reuses_them() {
+    let host = probe_host().start();
+    let served = || get(&host.url("/probe/served")).body.parse::<u64>().unwrap();
+    let first = served();
+    let second = served();
+    assert_eq!(
+        second,
+        first + 1,
+        "a static survives between requests of one instance"
+    );
+    std::thread::sleep(Duration::from_millis(1600));
+    assert_eq!(served(), 1, "an idle instance is dropped after a second");
+
+    let host = probe_host()
+        .args(&["--max-instance-reuse-count", "1"])
+        .start();
+    for _ in 0..3 {
+        assert_eq!(get(&host.url("/probe/served")).body, "1");
+    }
+    let host = probe_host()
+        .args(&["--max-instance-reuse-count", "3"])
+        .start();
+    let counts: Vec<String> = (0..6)
+        .map(|_| get(&host.url("/probe/served")).body)
+        .collect();
+    assert_eq!(counts, ["1", "2", "3", "1", "2", "3"]);
+}
+
+#[test]
+fn a_request_past_its_timeout_fails_and_others_are_served() {
+    let host = probe_host().args(&["--request-timeout", "300ms"]).start();
+    let reply = get(&host.url("/probe/sleep?ms=3000"));
+    assert_eq!(reply.status, 500);
+    assert_eq!(get(&host.url("/probe/sleep?ms=10")).status, 200);
+}
+
+#[test]
+fn data_survives_a_restart() {
+    let state = tempfile::tempdir().unwrap();
+    let host = probe_host().state_dir(state.path()).start();
+    post(
+        &host.url("/probe/sqlite/exec?db=default"),
+        "CREATE TABLE kept (v TEXT); INSERT INTO kept VALUES ('still here')",
+    );
+    send(
+        "PUT",
+        &host.url("/probe/kv?store=default&key=kept"),
+        &[],
+        b"also here",
+    );
+    assert!(host.terminate().success());
+
+    let host = probe_host().state_dir(state.path()).start();
+    let reply = post(
+        &host.url("/probe/sqlite/exec?db=default"),
+        "SELECT v FROM kept",
+    );
+    assert_eq!(reply.json()["rows"], serde_json::json!([["still here"]]));
+    assert_eq!(
+        get(&host.url("/probe/kv?store=default&key=kept")).body,
+        "also here"
+    );
+}
+
+#[test]
+fn shutdown_lets_in_flight_requests_finish() {
+    let host = probe_host().start();
+    let url = host.url("/probe/sleep?ms=1000");
+    let slow = std::thread::spawn(move || get(&url));
+    std::thread::sleep(Duration::from_millis(300));
+    let status = host.terminate();
+    let reply = slow.join().unwrap();
+    assert_eq!((reply.status, reply.body.as_str()), (200, "slept 1000"));
+    assert!(status.success(), "{status}");
+}
+
+fn write_manifest(dir: &std::path::Path, body: &str) -> String {
+    let path = dir.join("spin.toml");
+    std::fs::write(
+        &path,
+        format!("spin_manifest_version = 2\n[application]\nname = \"bad\"\n{body}"),
+    )
+    .unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn start_up_errors_are_one_clear_line() {
+    require_wasm(PROBE);
+    let dir = tempfile::tempdir().unwrap();
+    let probe = root().join("target/wasm32-wasip2/release/test_probe.wasm");
+    let cases = [
+        (
+            "[component.a]\nsource = \"a.wasm\"\nsqlite_database = [\"default\"]\n",
+            "unknown field `sqlite_database`",
+        ),
+        (
+            "[[trigger.http]]\nroute = \"/a\"\ncomponent = \"a\"\n[component.a]\nsource = \"missing.wasm\"\n",
+            "component 'a': cannot read",
+        ),
+        // The probe imports test:deps/greeter; without its dependency the host lacks that interface.
+        (
+            &format!(
+                "[[trigger.http]]\nroute = \"/a\"\ncomponent = \"a\"\n[component.a]\nsource = \"{}\"\n",
+                probe.display()
+            ),
+            "imports 'test:deps/greeter@0.1.0', which this host does not provide",
+        ),
+        (
+            &format!(
+                "[[trigger.http]]\nroute = \"/a\"\ncomponent = \"a\"\n[component.a]\nsource = \"{}\"\nsqlite_databases = [\"nope\"]\n",
+                probe.display()
+            ),
+            "SQLite database 'nope', which is not defined",
+        ),
+    ];
+    for (body, needle) in cases {
+        let manifest = write_manifest(dir.path(), body);
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_spin-local"))
+            .args([
+                "up",
+                "-f",
+                &manifest,
+                "--listen",
+                &format!("127.0.0.1:{}", free_port()),
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(needle), "{stderr} should contain {needle}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    }
+}
+
+#[test]
+fn a_port_in_use_is_reported() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let (status, stderr) = probe_host().listen(&addr).fail();
+    assert_eq!(status.code(), Some(1));
+    assert!(
+        stderr.contains(&format!("Unable to listen on {addr}")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn build_runs_each_components_build_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let probe = root().join("target/wasm32-wasip2/release/test_echo.wasm");
+    let manifest = write_manifest(
+        dir.path(),
+        &format!(
+            "[[trigger.http]]\nroute = \"/a\"\ncomponent = \"a\"\n[component.a]\nsource = \"{}\"\n[component.a.build]\ncommand = \"echo built > marker.txt\"\n",
+            probe.display()
+        ),
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_spin-local"))
+        .args(["build", "-f", &manifest])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("marker.txt")).unwrap(),
+        "built\n"
+    );
+    std::fs::write(
+        dir.path().join("spin.toml"),
+        std::fs::read_to_string(&manifest)
+            .unwrap()
+            .replace("echo built", "exit 3; echo"),
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_spin-local"))
+        .args(["build", "-f", &manifest])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("build command for component 'a' failed")
+    );
+}

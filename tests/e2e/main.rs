@@ -1,0 +1,4 @@
+//! End-to-end tests: the real `spin-local` binary serving real `.wasm` components over HTTP.
+
+mod host;
+mod support;

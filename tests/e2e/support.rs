@@ -1,0 +1,279 @@
+//! Starting the real host binary on a manifest and talking to it over HTTP.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+/// Fails with a clear message when the test components were not built.
+pub fn require_wasm(names: &[&str]) {
+    for name in names {
+        let path = root()
+            .join("target/wasm32-wasip2/release")
+            .join(format!("{name}.wasm"));
+        assert!(
+            path.exists(),
+            "{} is missing: build the components first (scripts/test does)",
+            path.display()
+        );
+    }
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running `spin-local up`.
+pub struct Host {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// What the host has printed on stdout.
+    pub banner: Arc<Mutex<String>>,
+    /// The state directory.
+    pub state_dir: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+}
+
+/// How to start a host.
+pub struct HostBuilder {
+    manifest: PathBuf,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    state_dir: Option<PathBuf>,
+    listen: Option<String>,
+}
+
+impl HostBuilder {
+    /// A host for a manifest, relative to the repository root.
+    pub fn new(manifest: &str) -> Self {
+        Self {
+            manifest: root().join(manifest),
+            args: Vec::new(),
+            env: Vec::new(),
+            state_dir: None,
+            listen: None,
+        }
+    }
+
+    /// Adds command-line arguments.
+    pub fn args(mut self, args: &[&str]) -> Self {
+        self.args.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Uses (and keeps) this state directory.
+    pub fn state_dir(mut self, dir: &Path) -> Self {
+        self.state_dir = Some(dir.to_owned());
+        self
+    }
+
+    /// Listens on this address instead of a free port.
+    pub fn listen(mut self, addr: &str) -> Self {
+        self.listen = Some(addr.to_owned());
+        self
+    }
+
+    fn command(&self, port: u16, state_dir: &Path) -> Command {
+        let listen = self
+            .listen
+            .clone()
+            .unwrap_or_else(|| format!("127.0.0.1:{port}"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_spin-local"));
+        cmd.arg("up")
+            .arg("-f")
+            .arg(&self.manifest)
+            .arg("--listen")
+            .arg(listen)
+            .arg("--state-dir")
+            .arg(state_dir)
+            .args(&self.args)
+            .envs(self.env.iter().cloned())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    /// Starts the host and waits until it serves.
+    pub fn start(self) -> Host {
+        let (temp, state_dir) = match &self.state_dir {
+            Some(dir) => (None, dir.clone()),
+            None => {
+                let t = tempfile::tempdir().unwrap();
+                let p = t.path().to_owned();
+                (Some(t), p)
+            }
+        };
+        let port = free_port();
+        let mut child = self
+            .command(port, &state_dir)
+            .spawn()
+            .expect("spawn spin-local");
+        // Drain stdout so the host never blocks on a full pipe; keep it for the banner tests.
+        let banner = Arc::new(Mutex::new(String::new()));
+        let stdout = child.stdout.take().unwrap();
+        let sink = banner.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let mut text = sink.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                let mut err = String::new();
+                use std::io::Read;
+                child
+                    .stderr
+                    .take()
+                    .unwrap()
+                    .read_to_string(&mut err)
+                    .unwrap();
+                panic!("host exited early ({status}): {err}");
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "host did not start in time");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Host {
+            child,
+            base,
+            banner,
+            state_dir,
+            _temp: temp,
+        }
+    }
+
+    /// Runs the host expecting it to fail at start-up; returns its exit status and stderr.
+    pub fn fail(self) -> (ExitStatus, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let output = self
+            .command(free_port(), dir.path())
+            .output()
+            .expect("spawn spin-local");
+        assert!(!output.status.success(), "expected a start-up failure");
+        (
+            output.status,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+}
+
+impl Host {
+    /// An absolute URL on the host.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    pub fn terminate(mut self) -> ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().unwrap()
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A plain HTTP response.
+#[derive(Debug)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    /// The headers, lower-cased names.
+    pub headers: Vec<(String, String)>,
+    /// The body as text.
+    pub body: String,
+}
+
+impl Reply {
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+/// Sends a request with a body and headers.
+pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    let mut request = http::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let request = request.body(body.to_vec()).unwrap();
+    let mut response = agent().run(request).expect("request failed");
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
+        .collect();
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// GET.
+pub fn get(url: &str) -> Reply {
+    send("GET", url, &[], b"")
+}
+
+/// POST with a text body.
+pub fn post(url: &str, body: &str) -> Reply {
+    send("POST", url, &[], body.as_bytes())
+}
