@@ -6,10 +6,16 @@
 //! count of 0 means the store already had the event (a cross-request duplicate, to pass
 //! to [`crate::ParsedBatch::report`]). For each [`Identify`] whose `user_identified`
 //! event was newly inserted, execute [`UPSERT_TRAITS`] with [`trait_params`].
+//!
+//! Fewer round trips: insert up to [`INSERT_CHUNK_ROWS`] events per statement with
+//! [`insert_events_sql`] and [`insert_chunk_params`]; its `RETURNING` rows name the events
+//! it inserted. A batch is stored in one transaction ([`BEGIN`] ... [`COMMIT`]) on a
+//! connection set up with [`CONNECTION_PRAGMAS`].
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use crate::batch::IndexedEvent;
 use crate::event::{AnalyticsEvent, Identify};
 use crate::validate::format_timestamp;
 
@@ -97,6 +103,68 @@ ON CONFLICT(user_id) DO UPDATE SET \
 traits = json_patch(user_traits.traits, excluded.traits), \
 updated_at = excluded.updated_at \
 WHERE excluded.updated_at >= user_traits.updated_at";
+
+/// Events per multi-row insert statement built by [`insert_events_sql`]: 100 rows of 8
+/// parameters stay under 999, the smallest bound-parameter limit any SQLite build has.
+pub const INSERT_CHUNK_ROWS: usize = 100;
+
+/// PRAGMAs to run on every new connection before writing: wait up to 5 s for another
+/// writer instead of failing at once with `SQLITE_BUSY`, and sync the journal on every
+/// commit (`synchronous = FULL`), so an acknowledged commit survives a power loss, not
+/// just a crash of the process (`NORMAL` in WAL mode would not).
+pub const CONNECTION_PRAGMAS: [&str; 2] =
+    ["PRAGMA busy_timeout = 5000", "PRAGMA synchronous = FULL"];
+
+/// Put the database file in write-ahead-log mode (persistent, so once per database is
+/// enough): one sync per commit instead of three, and readers (the metrics jobs) never
+/// block the writer. Returns one row naming the journal mode now in force.
+pub const JOURNAL_MODE_WAL: &str = "PRAGMA journal_mode = WAL";
+
+/// Opens the transaction a batch is stored in, taking the write lock at once so the
+/// transaction cannot fail half-way on a lock upgrade.
+pub const BEGIN: &str = "BEGIN IMMEDIATE";
+/// Commits the batch's transaction.
+pub const COMMIT: &str = "COMMIT";
+/// Abandons the batch's transaction.
+pub const ROLLBACK: &str = "ROLLBACK";
+
+/// [`INSERT_EVENT`] for `rows` events in one statement (parameters from
+/// [`insert_chunk_params`]), returning `source, event_id` of each row it inserted, so a
+/// row absent from the result was already stored (a cross-request duplicate). Use at
+/// most [`INSERT_CHUNK_ROWS`] rows per statement.
+///
+/// ```
+/// let sql = events::store::insert_events_sql(2);
+/// assert!(sql.contains("VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8), (?9, "));
+/// assert!(sql.ends_with("RETURNING source, event_id"));
+/// ```
+pub fn insert_events_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO analytics_events \
+(event_id, source, user_id, event_type, timestamp, timestamp_ms, received_at, properties) VALUES ",
+    );
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        let first = row * 8 + 1;
+        let placeholders: Vec<String> = (first..first + 8).map(|n| format!("?{n}")).collect();
+        sql.push('(');
+        sql.push_str(&placeholders.join(", "));
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT(source, event_id) DO NOTHING RETURNING source, event_id");
+    sql
+}
+
+/// The parameters of [`insert_events_sql`]`(events.len())`: [`insert_params`] of each
+/// event, in order.
+pub fn insert_chunk_params(events: &[IndexedEvent], received_at: DateTime<Utc>) -> Vec<SqlValue> {
+    events
+        .iter()
+        .flat_map(|e| insert_params(&e.event, received_at))
+        .collect()
+}
 
 /// A SQL parameter value, mapped by the caller to its SQLite client's type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,5 +276,45 @@ mod tests {
             ]
         );
         assert_ne!(SqlValue::Null, SqlValue::Integer(0));
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn chunk_insert() {
+        let one = insert_events_sql(1);
+        assert_eq!(
+            one,
+            INSERT_EVENT.replace(
+                "ON CONFLICT(source, event_id) DO NOTHING",
+                "ON CONFLICT(source, event_id) DO NOTHING RETURNING source, event_id"
+            )
+        );
+        let full = insert_events_sql(INSERT_CHUNK_ROWS);
+        assert_eq!(full.matches('?').count(), INSERT_CHUNK_ROWS * 8);
+        assert!(full.contains("?800)"));
+        assert!(INSERT_CHUNK_ROWS * 8 <= 999);
+        let events: Vec<IndexedEvent> = ["a", "b"]
+            .iter()
+            .enumerate()
+            .map(|(index, id)| IndexedEvent {
+                index,
+                event: AnalyticsEvent {
+                    event_id: (*id).into(),
+                    user_id: "u".into(),
+                    event_type: "t".into(),
+                    timestamp: received_at(),
+                    properties: serde_json::Map::new(),
+                    source: None,
+                },
+            })
+            .collect();
+        let params = insert_chunk_params(&events, received_at());
+        assert_eq!(params.len(), 16);
+        assert_eq!(params[0], SqlValue::Text("a".into()));
+        assert_eq!(params[8], SqlValue::Text("b".into()));
+        assert_eq!(
+            params[..8],
+            insert_params(&events[0].event, received_at())[..]
+        );
     }
 }

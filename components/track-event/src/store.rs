@@ -1,0 +1,114 @@
+//! Storing a parsed batch in the `default` SQLite database, in one transaction.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::{DateTime, Utc};
+use events::ParsedBatch;
+use events::store::{self, SqlValue};
+use spin_sdk::sqlite::{Connection, Error, Value};
+
+use crate::failure::Failure;
+
+/// Set once this instance has put the database in WAL mode and created the schema; an
+/// instance serves up to 128 requests, so the schema statements run once per instance.
+static SCHEMA_READY: AtomicBool = AtomicBool::new(false);
+
+/// Stores the batch's events (and the traits of its newly stored `identify` calls) in one
+/// transaction, and returns how many events the store already had. On any failure the
+/// transaction is rolled back and nothing of the batch is stored.
+pub async fn save(batch: &ParsedBatch, received_at: DateTime<Utc>) -> Result<usize, Failure> {
+    let conn = Connection::open_default().await.map_err(failure("open"))?;
+    for pragma in store::CONNECTION_PRAGMAS {
+        run(&conn, pragma, Vec::new())
+            .await
+            .map_err(failure(pragma))?;
+    }
+    if !SCHEMA_READY.load(Ordering::Acquire) {
+        ensure_schema(&conn).await?;
+        SCHEMA_READY.store(true, Ordering::Release);
+    }
+    run(&conn, store::BEGIN, Vec::new())
+        .await
+        .map_err(failure("begin"))?;
+    let stored = async {
+        let inserted = insert(&conn, batch, received_at).await?;
+        run(&conn, store::COMMIT, Vec::new())
+            .await
+            .map_err(failure("commit"))?;
+        Ok(inserted)
+    }
+    .await;
+    match stored {
+        Ok(inserted) => Ok(batch.events.len() - inserted),
+        Err(e) => {
+            // Nothing may be left half-written; if even the rollback fails, dropping the
+            // connection rolls the transaction back.
+            let _ = run(&conn, store::ROLLBACK, Vec::new()).await;
+            Err(e)
+        }
+    }
+}
+
+async fn ensure_schema(conn: &Connection) -> Result<(), Failure> {
+    // A remote libSQL database manages its own journal: a refused PRAGMA is not an error.
+    if let Err(e) = run(conn, store::JOURNAL_MODE_WAL, Vec::new()).await {
+        eprintln!("track-event: {}: {e:?}", store::JOURNAL_MODE_WAL);
+    }
+    for statement in store::SCHEMA_STATEMENTS {
+        run(conn, statement, Vec::new())
+            .await
+            .map_err(failure("schema"))?;
+    }
+    Ok(())
+}
+
+/// Inserts the events chunk by chunk, then merges the traits of the `identify` calls whose
+/// event was new; returns how many events were inserted.
+async fn insert(
+    conn: &Connection,
+    batch: &ParsedBatch,
+    received_at: DateTime<Utc>,
+) -> Result<usize, Failure> {
+    let mut inserted: HashSet<(String, String)> = HashSet::new();
+    for chunk in batch.events.chunks(store::INSERT_CHUNK_ROWS) {
+        let rows = run(
+            conn,
+            &store::insert_events_sql(chunk.len()),
+            store::insert_chunk_params(chunk, received_at),
+        )
+        .await
+        .map_err(failure("insert"))?;
+        for row in rows {
+            let source = row.get::<&str>(0).unwrap_or_default().to_owned();
+            let event_id = row.get::<&str>(1).unwrap_or_default().to_owned();
+            inserted.insert((source, event_id));
+        }
+    }
+    for identify in &batch.identifies {
+        if inserted.contains(&(String::new(), identify.message_id.clone())) {
+            run(conn, store::UPSERT_TRAITS, store::trait_params(identify))
+                .await
+                .map_err(failure("traits"))?;
+        }
+    }
+    Ok(inserted.len())
+}
+
+/// Runs one statement and returns its rows.
+async fn run(
+    conn: &Connection,
+    sql: &str,
+    params: Vec<SqlValue>,
+) -> Result<Vec<spin_sdk::sqlite::RowResult>, Error> {
+    let params = params.into_iter().map(|p| match p {
+        SqlValue::Integer(i) => Value::Integer(i),
+        SqlValue::Text(s) => Value::Text(s),
+        SqlValue::Null => Value::Null,
+    });
+    conn.execute(sql, params).await?.collect().await
+}
+
+fn failure(step: &str) -> impl Fn(Error) -> Failure + '_ {
+    move |e| Failure::Store(format!("{step}: {e:?}"))
+}
