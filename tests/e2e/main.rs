@@ -1,4 +1,5 @@
 //! End-to-end tests: the real `spin-local` binary serving real `.wasm` components over HTTP.
 
 mod host;
+mod ingest;
 mod support;

@@ -76,16 +76,16 @@ async fn read_body(
     length: Option<usize>,
     limit: usize,
 ) -> Result<Vec<u8>, Failure> {
-    let too_large = |actual| IngestError::RequestTooLarge { actual, limit };
-    if let Some(length) = length.filter(|n| *n > limit) {
-        return Err(too_large(length).into());
+    if let Some(actual) = length.filter(|n| *n > limit) {
+        return Err(IngestError::RequestTooLarge { actual, limit }.into());
     }
     let mut bytes = Vec::with_capacity(length.unwrap_or(0));
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| Failure::BodyRead(format!("{e:?}")))?;
         if let Ok(data) = frame.into_data() {
             if bytes.len() + data.len() > limit {
-                return Err(too_large(bytes.len() + data.len()).into());
+                let read = bytes.len() + data.len();
+                return Err(IngestError::RequestTooLargeWhileReading { read, limit }.into());
             }
             bytes.extend_from_slice(&data);
         }

@@ -1,7 +1,8 @@
 //! Storing a parsed batch in the `default` SQLite database, in one transaction.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use events::ParsedBatch;
@@ -14,13 +15,18 @@ use crate::failure::Failure;
 /// instance serves up to 128 requests, so the schema statements run once per instance.
 static SCHEMA_READY: AtomicBool = AtomicBool::new(false);
 
+/// How long a request waits for another writer's lock before answering 503.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+/// The longest single pause between two attempts to take the lock.
+const MAX_PAUSE: Duration = Duration::from_millis(20);
+
 /// Stores the batch's events (and the traits of its newly stored `identify` calls) in one
 /// transaction, and returns how many events the store already had. On any failure the
 /// transaction is rolled back and nothing of the batch is stored.
 pub async fn save(batch: &ParsedBatch, received_at: DateTime<Utc>) -> Result<usize, Failure> {
     let conn = Connection::open_default().await.map_err(failure("open"))?;
     for pragma in store::CONNECTION_PRAGMAS {
-        run(&conn, pragma, Vec::new())
+        when_unlocked(&conn, pragma)
             .await
             .map_err(failure(pragma))?;
     }
@@ -28,7 +34,7 @@ pub async fn save(batch: &ParsedBatch, received_at: DateTime<Utc>) -> Result<usi
         ensure_schema(&conn).await?;
         SCHEMA_READY.store(true, Ordering::Release);
     }
-    run(&conn, store::BEGIN, Vec::new())
+    when_unlocked(&conn, store::BEGIN)
         .await
         .map_err(failure("begin"))?;
     let stored = async {
@@ -52,15 +58,50 @@ pub async fn save(batch: &ParsedBatch, received_at: DateTime<Utc>) -> Result<usi
 
 async fn ensure_schema(conn: &Connection) -> Result<(), Failure> {
     // A remote libSQL database manages its own journal: a refused PRAGMA is not an error.
-    if let Err(e) = run(conn, store::JOURNAL_MODE_WAL, Vec::new()).await {
+    if let Err(e) = when_unlocked(conn, store::JOURNAL_MODE_WAL).await {
         eprintln!("track-event: {}: {e:?}", store::JOURNAL_MODE_WAL);
     }
     for statement in store::SCHEMA_STATEMENTS {
-        run(conn, statement, Vec::new())
+        when_unlocked(conn, statement)
             .await
             .map_err(failure("schema"))?;
     }
     Ok(())
+}
+
+/// Runs a statement that needs the write lock, pausing (asynchronously, so no host thread
+/// is blocked) and retrying while another connection holds it, for up to [`LOCK_WAIT`].
+async fn when_unlocked(
+    conn: &Connection,
+    sql: &str,
+) -> Result<Vec<spin_sdk::sqlite::RowResult>, Error> {
+    let mut waited = Duration::ZERO;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match run(conn, sql, Vec::new()).await {
+            Err(Error::Io(message)) if store::is_locked(&message) && waited < LOCK_WAIT => {
+                let jittered = pause.mul_f64(0.5 + jitter());
+                spin_sdk::time::sleep(jittered).await;
+                waited += jittered;
+                pause = (pause * 2).min(MAX_PAUSE);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A pseudo-random number in [0, 1), so that waiting writers do not retry in step.
+fn jitter() -> f64 {
+    static STATE: AtomicU64 = AtomicU64::new(0);
+    let mut x = STATE.load(Ordering::Relaxed);
+    if x == 0 {
+        x = u64::from(chrono::Utc::now().timestamp_subsec_nanos()) | 1;
+    }
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    STATE.store(x, Ordering::Relaxed);
+    (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Inserts the events chunk by chunk, then merges the traits of the `identify` calls whose

@@ -24,6 +24,17 @@ pub enum IngestError {
         /// The configured limit.
         limit: usize,
     },
+    /// The body, sent without a `content-length`, passed `max_request_bytes` while being
+    /// read; reading stopped there (413, same code as [`IngestError::RequestTooLarge`]).
+    #[error(
+        "request body is over the limit of {limit} bytes (max_request_bytes); reading stopped after {read} bytes"
+    )]
+    RequestTooLargeWhileReading {
+        /// Bytes read when the limit was passed.
+        read: usize,
+        /// The configured limit.
+        limit: usize,
+    },
     /// The body decompresses to more than `max_request_bytes` (413).
     #[error(
         "request body decompresses to more than {limit} bytes (max_request_bytes); decompression stopped"
@@ -105,6 +116,7 @@ impl IngestError {
         match self {
             Self::UnknownRoute { .. } => 404,
             Self::RequestTooLarge { .. }
+            | Self::RequestTooLargeWhileReading { .. }
             | Self::DecompressedTooLarge { .. }
             | Self::TooManyEvents { .. }
             | Self::AllEventsTooLarge { .. } => 413,
@@ -122,7 +134,9 @@ impl IngestError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::UnknownRoute { .. } => "not_found",
-            Self::RequestTooLarge { .. } => "request_too_large",
+            Self::RequestTooLarge { .. } | Self::RequestTooLargeWhileReading { .. } => {
+                "request_too_large"
+            }
             Self::DecompressedTooLarge { .. } => "decompressed_too_large",
             Self::TooManyEvents { .. } => "too_many_events",
             Self::AllEventsTooLarge { .. } => "event_too_large",
@@ -255,6 +269,11 @@ mod tests {
                     actual: 2,
                     limit: 1,
                 },
+                413,
+                "request_too_large",
+            ),
+            (
+                IngestError::RequestTooLargeWhileReading { read: 2, limit: 1 },
                 413,
                 "request_too_large",
             ),

@@ -107,13 +107,33 @@ WHERE excluded.updated_at >= user_traits.updated_at";
 /// Events per multi-row insert statement built by [`insert_events_sql`]: 100 rows of 8
 /// parameters stay under 999, the smallest bound-parameter limit any SQLite build has.
 pub const INSERT_CHUNK_ROWS: usize = 100;
+const _: () = assert!(INSERT_CHUNK_ROWS * 8 <= 999);
 
-/// PRAGMAs to run on every new connection before writing: wait up to 5 s for another
-/// writer instead of failing at once with `SQLITE_BUSY`, and sync the journal on every
-/// commit (`synchronous = FULL`), so an acknowledged commit survives a power loss, not
-/// just a crash of the process (`NORMAL` in WAL mode would not).
-pub const CONNECTION_PRAGMAS: [&str; 2] =
-    ["PRAGMA busy_timeout = 5000", "PRAGMA synchronous = FULL"];
+/// PRAGMAs to run on every new connection before writing. `busy_timeout = 0`: a writer
+/// that finds the database locked gets `SQLITE_BUSY` at once instead of SQLite sleeping in
+/// its busy handler, which would block a host thread; the caller waits and retries
+/// asynchronously instead (see [`is_locked`]). `synchronous = FULL` syncs the log on every
+/// commit, so an acknowledged commit survives a power loss, not just a crash of the
+/// process (`NORMAL` in WAL mode would not).
+pub const CONNECTION_PRAGMAS: [&str; 2] = ["PRAGMA busy_timeout = 0", "PRAGMA synchronous = FULL"];
+
+/// Whether an SQLite error message says another connection holds the lock
+/// (`SQLITE_BUSY` / `SQLITE_LOCKED`): the statement can be retried after a pause.
+///
+/// ```
+/// assert!(events::store::is_locked("SQLite failure: `database is locked`"));
+/// assert!(!events::store::is_locked("no such table: analytics_events"));
+/// ```
+pub fn is_locked(message: &str) -> bool {
+    [
+        "database is locked",
+        "database table is locked",
+        "SQLITE_BUSY",
+        "SQLITE_LOCKED",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
+}
 
 /// Put the database file in write-ahead-log mode (persistent, so once per database is
 /// enough): one sync per commit instead of three, and readers (the metrics jobs) never
@@ -292,7 +312,6 @@ mod tests {
         let full = insert_events_sql(INSERT_CHUNK_ROWS);
         assert_eq!(full.matches('?').count(), INSERT_CHUNK_ROWS * 8);
         assert!(full.contains("?800)"));
-        assert!(INSERT_CHUNK_ROWS * 8 <= 999);
         let events: Vec<IndexedEvent> = ["a", "b"]
             .iter()
             .enumerate()
