@@ -26,7 +26,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start the application (`spin up`).
-    Up(UpArgs),
+    Up(Box<UpArgs>),
     /// Run each component's build command (`spin build`).
     Build(BuildArgs),
 }

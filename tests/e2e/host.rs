@@ -448,3 +448,36 @@ fn build_runs_each_components_build_command() {
         String::from_utf8_lossy(&output.stderr).contains("build command for component 'a' failed")
     );
 }
+
+#[test]
+fn a_remote_libsql_database_is_opened_lazily_and_reports_failures_to_the_guest() {
+    // As on Spin: start-up does not connect; the first query reports the failure as `Io`, and no
+    // local file is written for that database.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("runtime-config.toml");
+    std::fs::write(
+        &config,
+        "[sqlite_database.other]\ntype = \"libsql\"\nurl = \"http://127.0.0.1:9\"\ntoken = \"t\"\n",
+    )
+    .unwrap();
+    require_wasm(PROBE);
+    let host = HostBuilder::new("tests/spin.toml")
+        .args(&[
+            "--runtime-config-file",
+            &config.to_string_lossy(),
+            "--variable",
+            "secret_token=x",
+        ])
+        .start();
+    let reply = post(&host.url("/probe/sqlite/exec?db=other"), "SELECT 1");
+    assert_eq!(reply.status, 500);
+    assert!(reply.body.contains("Io("), "{}", reply.body);
+    let files: Vec<_> = std::fs::read_dir(&host.state_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!files.iter().any(|f| f.contains("other")), "{files:?}");
+    // The default database is unaffected.
+    let reply = post(&host.url("/probe/sqlite/exec?db=default"), "SELECT 2");
+    assert_eq!(reply.json()["rows"], serde_json::json!([[2]]));
+}
