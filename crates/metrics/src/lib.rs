@@ -1,0 +1,1 @@
+//! Dashboard metrics for the tutoring platform (work in progress).
