@@ -1,1 +1,58 @@
-//! Dashboard metrics for the tutoring platform (work in progress).
+//! The dashboard metrics of the tutoring platform: the metric catalog, the incremental
+//! aggregation engine that turns `analytics_events` into pre-aggregated [`DashboardMetric`]
+//! rows, and the dashboard read path.
+//!
+//! This crate is for *what* is computed and *how*: it plans and runs SQL over a
+//! [`MetricsStore`] (a trait with `execute` and `query`), and shapes the rows into the
+//! response of `GET /metrics/{dashboard}`. It is *not* for I/O: it opens no database, reads
+//! no clock (callers pass `now`), and checks no credentials (the `auth` crate does). The
+//! `metrics` Spin component implements [`MetricsStore`] over Spin's SQLite interface and calls:
+//!
+//! - on `POST /metrics/refresh` and on its cron schedule: [`refresh`];
+//! - on `GET /metrics/{dashboard}`: [`DashboardQuery::parse`], then [`read_dashboard`]
+//!   (after [`ensure_schema`] once per instance).
+//!
+//! See `docs/METRICS.md` for every metric's definition and for why the incremental refresh
+//! gives exactly what a full recomputation would.
+//!
+//! ```no_run
+//! # async fn demo(store: &mut impl metrics::MetricsStore) -> Result<(), Box<dyn std::error::Error>> {
+//! let settings = metrics::Settings::from_variables(Some("Europe/Paris"), None)?;
+//! let now = chrono::Utc::now();
+//! let report = metrics::refresh(store, &settings, now).await?;
+//! println!("folded events {}..{}", report.from_seq, report.to_seq);
+//! let query = metrics::DashboardQuery::parse("overview", Some("tz=Europe/Paris"), now, &settings)?;
+//! let body = serde_json::to_string(&metrics::read_dashboard(store, &query).await?)?;
+//! # let _ = body; Ok(()) }
+//! ```
+
+pub mod catalog;
+mod error;
+mod facts;
+mod groups;
+mod plan;
+mod read;
+mod refresh;
+pub mod schema;
+mod settings;
+mod store;
+pub mod time;
+mod windows;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod test_store;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod engine_tests;
+
+pub use catalog::{Dashboard, METRICS, MetricKind, MetricSpec};
+pub use error::{ConfigError, MetricsError, RequestError};
+pub use read::{
+    DashboardMetric, DashboardQuery, DashboardResponse, MAX_BUCKETS, Point, Series, read_dashboard,
+    shape_response,
+};
+pub use refresh::{RefreshReport, ensure_schema, rebuild, refresh};
+pub use settings::Settings;
+pub use store::{MetricsStore, Row, SqlValue, StoreError};
+pub use time::{Granularity, Zone};
+pub use windows::FUNNEL_WINDOW_MS;

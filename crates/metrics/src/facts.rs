@@ -1,0 +1,397 @@
+//! Folding new events into the fact tables, and recording which instants that touches.
+//!
+//! Every statement reads only the new events, `analytics_events.seq` in `(?1, ?2]` (a range
+//! of the primary key), plus fact rows found by key: the cost follows the new events.
+//!
+//! A fact keeps the earliest event of its entity (by timestamp, then `seq`), so folding the
+//! same events twice, or in another order, gives the same facts. Before a fact changes, the
+//! instants whose buckets depend on it are recorded in `metric_touched`: the fact's old
+//! instant, and the instants of the facts it describes (a late `session_booked` changes the
+//! subject of its payments and of their refunds; a late `course_published` changes the
+//! subject of everything about the course; a payment, the attribution of its refunds; a
+//! completion, the enrollment it completes).
+
+use events::KnownType;
+
+use crate::time::SLOT_MS;
+
+/// The new events of one type.
+fn new_events(kind: KnownType) -> String {
+    format!(
+        "FROM analytics_events e WHERE e.seq > ?1 AND e.seq <= ?2 AND e.event_type = '{}'",
+        kind.as_str()
+    )
+}
+
+/// The new events of several types.
+fn new_events_in(kinds: &[KnownType]) -> String {
+    let names: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
+    format!(
+        "FROM analytics_events e WHERE e.seq > ?1 AND e.seq <= ?2 AND e.event_type IN ({})",
+        names.join(", ")
+    )
+}
+
+fn prop(name: &str) -> String {
+    format!("json_extract(e.properties, '$.{name}')")
+}
+
+fn slot(expr: &str) -> String {
+    format!("({expr}) / {SLOT_MS} * {SLOT_MS}")
+}
+
+use KnownType::{
+    CourseCompleted, CourseEnrolled, CoursePublished, LessonCompleted, PaymentRefunded,
+    PaymentSucceeded, ReviewSubmitted, SessionBooked, SessionCancelled, SessionCompleted,
+    UserAliased, UserIdentified, UserRegistered,
+};
+
+/// The event types that place a user in, or move them through, the signup funnel.
+const FUNNEL_TYPES: [KnownType; 4] = [
+    UserRegistered,
+    SessionBooked,
+    CourseEnrolled,
+    PaymentSucceeded,
+];
+
+/// Statements recording the instants the new events touch, run before [`upserts`].
+pub(crate) fn touches() -> Vec<String> {
+    let touch = "INSERT OR IGNORE INTO metric_touched (slot_ms)";
+    let session_keys = format!("SELECT {} {}", prop("sessionId"), new_events(SessionBooked));
+    let course_keys = format!(
+        "SELECT {} {}",
+        prop("courseId"),
+        new_events(CoursePublished)
+    );
+    let payment_keys = format!(
+        "SELECT {} {}",
+        prop("paymentId"),
+        new_events(PaymentSucceeded)
+    );
+    let refunds_of = |payments: &str| {
+        format!(
+            "SELECT {} FROM metric_refunds r JOIN metric_payments p ON p.payment_id = r.payment_id WHERE {payments}",
+            slot("r.at_ms")
+        )
+    };
+    vec![
+        format!(
+            "{touch} SELECT DISTINCT {} FROM analytics_events e WHERE e.seq > ?1 AND e.seq <= ?2",
+            slot("e.timestamp_ms")
+        ),
+        format!(
+            "{touch} SELECT {s} FROM metric_bookings WHERE session_id IN ({k}) \
+             UNION SELECT {s} FROM metric_payments WHERE session_id IN ({k}) UNION {r}",
+            s = slot("at_ms"),
+            k = session_keys,
+            r = refunds_of(&format!("p.session_id IN ({session_keys})")),
+        ),
+        format!(
+            "{touch} SELECT {s} FROM metric_outcomes o JOIN (SELECT {id} AS id, \
+             CASE e.event_type WHEN '{done}' THEN 'completed' ELSE 'cancelled' END AS outcome {new}) k \
+             ON o.session_id = k.id AND o.outcome = k.outcome",
+            s = slot("o.at_ms"),
+            id = prop("sessionId"),
+            done = SessionCompleted.as_str(),
+            new = new_events_in(&[SessionCompleted, SessionCancelled]),
+        ),
+        format!(
+            "{touch} SELECT {s} FROM metric_payments WHERE course_id IN ({k}) UNION {r} \
+             UNION SELECT {e} FROM metric_enrollments WHERE course_id IN ({k}) AND enrolled_ms IS NOT NULL \
+             UNION SELECT {c} FROM metric_enrollments WHERE course_id IN ({k}) AND completed_ms IS NOT NULL \
+             UNION SELECT {s} FROM metric_lessons WHERE course_id IN ({k}) \
+             UNION SELECT {s} FROM metric_reviews WHERE course_id IN ({k})",
+            s = slot("at_ms"),
+            e = slot("enrolled_ms"),
+            c = slot("completed_ms"),
+            k = course_keys,
+            r = refunds_of(&format!("p.course_id IN ({course_keys})")),
+        ),
+        format!(
+            "{touch} SELECT {s} FROM metric_payments WHERE payment_id IN ({k}) \
+             UNION SELECT {s} FROM metric_refunds WHERE payment_id IN ({k})",
+            s = slot("at_ms"),
+            k = payment_keys,
+        ),
+        format!(
+            "{touch} SELECT {e} FROM metric_enrollments m JOIN (SELECT e.user_id, {id} AS course_id {new}) k \
+             USING (user_id, course_id) WHERE m.enrolled_ms IS NOT NULL \
+             UNION SELECT {c} FROM metric_enrollments m JOIN (SELECT e.user_id, {id} AS course_id {new}) k \
+             USING (user_id, course_id) WHERE m.completed_ms IS NOT NULL",
+            e = slot("m.enrolled_ms"),
+            c = slot("m.completed_ms"),
+            id = prop("courseId"),
+            new = new_events_in(&[CourseEnrolled, CourseCompleted]),
+        ),
+        format!(
+            "{touch} SELECT {s} FROM metric_lessons m JOIN (SELECT e.user_id, {c} AS course_id, {l} AS lesson_id {new}) k \
+             USING (user_id, course_id, lesson_id)",
+            s = slot("m.at_ms"),
+            c = prop("courseId"),
+            l = prop("lessonId"),
+            new = new_events(LessonCompleted),
+        ),
+        format!(
+            "{touch} SELECT {s} FROM metric_users WHERE registered_ms IS NOT NULL \
+             AND user_id IN (SELECT e.user_id {new})",
+            s = slot("registered_ms"),
+            new = new_events(UserRegistered),
+        ),
+        cohort_touches(),
+    ]
+}
+
+/// Records the registration instants of the users the new events move in the funnel (run
+/// before and after [`upserts`], to catch the cohort a user leaves and the one they join).
+pub(crate) fn cohort_touches() -> String {
+    format!(
+        "INSERT OR IGNORE INTO metric_touched_cohorts (slot_ms) SELECT {s} FROM metric_users \
+         WHERE registered_ms IS NOT NULL AND user_id IN (SELECT e.user_id {new})",
+        s = slot("registered_ms"),
+        new = new_events_in(&FUNNEL_TYPES),
+    )
+}
+
+/// An upsert that keeps the earliest event per key: `(at_ms, seq)` decides.
+fn keep_earliest(table: &str, key: &str, columns: &[&str], select: &str) -> String {
+    let sets: Vec<String> = columns
+        .iter()
+        .filter(|c| !key.split(", ").any(|k| k == **c))
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    format!(
+        "INSERT INTO {table} ({cols}) {select} ORDER BY e.seq \
+         ON CONFLICT ({key}) DO UPDATE SET {sets} \
+         WHERE (excluded.at_ms, excluded.seq) < ({table}.at_ms, {table}.seq)",
+        cols = columns.join(", "),
+        sets = sets.join(", "),
+    )
+}
+
+/// An upsert that keeps the earliest instant in one column.
+fn keep_min(table: &str, key: &str, column: &str, select: &str) -> String {
+    format!(
+        "INSERT INTO {table} ({key}, {column}) {select} GROUP BY {key} \
+         ON CONFLICT ({key}) DO UPDATE SET {column} = \
+         MIN(COALESCE({table}.{column}, excluded.{column}), excluded.{column})"
+    )
+}
+
+/// Statements folding the new events into the fact tables.
+pub(crate) fn upserts() -> Vec<String> {
+    let text = |name: &str| format!("{p} IS NOT NULL", p = prop(name));
+    let minutes = format!(
+        "CASE WHEN json_type(e.properties, '$.durationMinutes') = 'integer' AND {d} > 0 THEN {d} ELSE 60 END",
+        d = prop("durationMinutes")
+    );
+    let product = format!(
+        "COALESCE({p}, CASE WHEN {s} IS NOT NULL THEN 'session' WHEN {c} IS NOT NULL THEN 'course' ELSE 'other' END)",
+        p = prop("product"),
+        s = prop("sessionId"),
+        c = prop("courseId"),
+    );
+    let amount = |name: &str| format!("json_type(e.properties, '$.{name}') = 'integer'");
+    vec![
+        format!(
+            "INSERT OR IGNORE INTO metric_activity (user_id, slot_ms) SELECT DISTINCT e.user_id, {s} \
+             FROM analytics_events e WHERE e.seq > ?1 AND e.seq <= ?2 \
+             AND e.event_type NOT IN ('{}', '{}')",
+            UserIdentified.as_str(),
+            UserAliased.as_str(),
+            s = slot("e.timestamp_ms"),
+        ),
+        format!(
+            "INSERT INTO metric_users (user_id, registered_ms, registered_seq, role) \
+             SELECT e.user_id, e.timestamp_ms, e.seq, {role} {new} AND {has_role} ORDER BY e.seq \
+             ON CONFLICT (user_id) DO UPDATE SET registered_ms = excluded.registered_ms, \
+             registered_seq = excluded.registered_seq, role = excluded.role \
+             WHERE metric_users.registered_ms IS NULL OR (excluded.registered_ms, excluded.registered_seq) \
+             < (metric_users.registered_ms, metric_users.registered_seq)",
+            role = prop("role"),
+            has_role = text("role"),
+            new = new_events(UserRegistered),
+        ),
+        keep_min(
+            "metric_users",
+            "user_id",
+            "first_engaged_ms",
+            &format!(
+                "SELECT e.user_id, MIN(e.timestamp_ms) {}",
+                new_events_in(&[SessionBooked, CourseEnrolled])
+            ),
+        ),
+        keep_min(
+            "metric_users",
+            "user_id",
+            "first_paid_ms",
+            &format!(
+                "SELECT e.user_id, MIN(e.timestamp_ms) {}",
+                new_events(PaymentSucceeded)
+            ),
+        ),
+        keep_earliest(
+            "metric_bookings",
+            "session_id",
+            &[
+                "session_id",
+                "at_ms",
+                "seq",
+                "user_id",
+                "tutor_id",
+                "subject",
+                "minutes",
+            ],
+            &format!(
+                "SELECT {}, e.timestamp_ms, e.seq, e.user_id, {}, {}, {minutes} {} AND {} AND {} AND {}",
+                prop("sessionId"),
+                prop("tutorId"),
+                prop("subject"),
+                new_events(SessionBooked),
+                text("sessionId"),
+                text("tutorId"),
+                text("subject"),
+            ),
+        ),
+        keep_earliest(
+            "metric_outcomes",
+            "session_id, outcome",
+            &[
+                "session_id",
+                "outcome",
+                "at_ms",
+                "seq",
+                "tutor_id",
+                "subject",
+            ],
+            &format!(
+                "SELECT {}, CASE e.event_type WHEN '{}' THEN 'completed' ELSE 'cancelled' END, \
+                 e.timestamp_ms, e.seq, {}, {} {} AND {} AND {} AND {}",
+                prop("sessionId"),
+                SessionCompleted.as_str(),
+                prop("tutorId"),
+                prop("subject"),
+                new_events_in(&[SessionCompleted, SessionCancelled]),
+                text("sessionId"),
+                text("tutorId"),
+                text("subject"),
+            ),
+        ),
+        keep_earliest(
+            "metric_courses",
+            "course_id",
+            &["course_id", "at_ms", "seq", "tutor_id", "subject"],
+            &format!(
+                "SELECT {}, e.timestamp_ms, e.seq, e.user_id, {} {} AND {} AND {}",
+                prop("courseId"),
+                prop("subject"),
+                new_events(CoursePublished),
+                text("courseId"),
+                text("subject"),
+            ),
+        ),
+        keep_earliest(
+            "metric_payments",
+            "payment_id",
+            &[
+                "payment_id",
+                "at_ms",
+                "seq",
+                "user_id",
+                "amount",
+                "currency",
+                "product",
+                "session_id",
+                "course_id",
+            ],
+            &format!(
+                "SELECT {}, e.timestamp_ms, e.seq, e.user_id, {}, {}, {product}, {}, {} {} AND {} AND {} AND {}",
+                prop("paymentId"),
+                prop("amount"),
+                prop("currency"),
+                prop("sessionId"),
+                prop("courseId"),
+                new_events(PaymentSucceeded),
+                text("paymentId"),
+                amount("amount"),
+                text("currency"),
+            ),
+        ),
+        format!(
+            "INSERT OR IGNORE INTO metric_refunds (seq, at_ms, payment_id, amount, currency) \
+             SELECT e.seq, e.timestamp_ms, {}, {}, {} {} AND {} AND {} AND {}",
+            prop("paymentId"),
+            prop("amount"),
+            prop("currency"),
+            new_events(PaymentRefunded),
+            text("paymentId"),
+            amount("amount"),
+            text("currency"),
+        ),
+        keep_min(
+            "metric_enrollments",
+            "user_id, course_id",
+            "enrolled_ms",
+            &format!(
+                "SELECT e.user_id, {} AS course_id, MIN(e.timestamp_ms) {} AND {}",
+                prop("courseId"),
+                new_events(CourseEnrolled),
+                text("courseId"),
+            ),
+        ),
+        keep_min(
+            "metric_enrollments",
+            "user_id, course_id",
+            "completed_ms",
+            &format!(
+                "SELECT e.user_id, {} AS course_id, MIN(e.timestamp_ms) {} AND {}",
+                prop("courseId"),
+                new_events(CourseCompleted),
+                text("courseId"),
+            ),
+        ),
+        keep_min(
+            "metric_lessons",
+            "user_id, course_id, lesson_id",
+            "at_ms",
+            &format!(
+                "SELECT e.user_id, {} AS course_id, {} AS lesson_id, MIN(e.timestamp_ms) {} AND {} AND {}",
+                prop("courseId"),
+                prop("lessonId"),
+                new_events(LessonCompleted),
+                text("courseId"),
+                text("lessonId"),
+            ),
+        ),
+        format!(
+            "INSERT OR IGNORE INTO metric_reviews (seq, at_ms, rating, tutor_id, course_id) \
+             SELECT e.seq, e.timestamp_ms, {}, {}, {} {} AND {}",
+            prop("rating"),
+            prop("tutorId"),
+            prop("courseId"),
+            new_events(ReviewSubmitted),
+            amount("rating"),
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn statements_read_only_new_events() {
+        for statement in touches().iter().chain(&upserts()) {
+            assert!(
+                statement.contains("e.seq > ?1 AND e.seq <= ?2"),
+                "{statement}"
+            );
+            assert!(!statement.contains("?3"), "{statement}");
+        }
+        let bookings = keep_earliest("t", "k", &["k", "at_ms", "seq", "v"], "SELECT 1 WHERE 1");
+        assert!(
+            bookings.contains("SET at_ms = excluded.at_ms, seq = excluded.seq, v = excluded.v")
+        );
+        assert!(bookings.contains("(excluded.at_ms, excluded.seq) < (t.at_ms, t.seq)"));
+    }
+}

@@ -1,0 +1,452 @@
+//! The SQL that recomputes metrics for a list of buckets from the fact tables, from the day
+//! rows (sums), or from other metrics of the same bucket (derived).
+//!
+//! Every statement takes `?1` zone, `?2` granularity and `?3` the buckets as a JSON array of
+//! `[start_ms, end_ms]` pairs; the recomputed rows of those buckets are first deleted
+//! ([`delete`]) and then inserted whole, so a dimension value that no longer applies (a
+//! payment whose subject became known) disappears.
+
+use crate::catalog::{Formula, LEADERBOARD_SIZE, METRICS, MetricKind};
+
+/// The bucket list `b(start, stop)` from `?3`.
+pub(crate) const BUCKETS: &str = "b AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS start, \
+     json_extract(value, '$[1]') AS stop FROM json_each(?3))";
+
+/// A set of metrics computed together from the same facts.
+pub(crate) struct FactGroup {
+    /// The metrics it writes.
+    pub metrics: Vec<&'static str>,
+    /// Rows `(m, s, d, v)`: metric, bucket start, dimensions JSON, value.
+    pub select: String,
+}
+
+/// A dimension: its key and the SQL expression of its value.
+type Dim = (&'static str, &'static str);
+
+fn dimensions_json(dims: &[Dim]) -> String {
+    if dims.is_empty() {
+        return "'{}'".to_owned();
+    }
+    let parts: Vec<String> = dims.iter().map(|(k, e)| format!("'{k}', {e}")).collect();
+    format!("json_object({})", parts.join(", "))
+}
+
+/// One `SELECT` per dimension set, `UNION ALL`ed.
+fn breakdown(metric: &str, value: &str, from: &str, sets: &[&[Dim]]) -> Vec<String> {
+    sets.iter()
+        .map(|dims| {
+            let group: String = dims.iter().map(|(_, e)| format!(", {e}")).collect();
+            format!(
+                "SELECT '{metric}' AS m, b.start AS s, {d} AS d, {value} AS v {from} GROUP BY b.start{group}",
+                d = dimensions_json(dims)
+            )
+        })
+        .collect()
+}
+
+/// Facts of `table` (alias `f`) whose `column` instant falls in a bucket.
+fn within(table: &str, column: &str) -> String {
+    format!("FROM b CROSS JOIN {table} f ON f.{column} >= b.start AND f.{column} < b.stop")
+}
+
+const SUBJECT_OF_PAYMENT: &str = "COALESCE(s.subject, c.subject, 'unknown')";
+const PAYMENT_LOOKUPS: &str = "LEFT JOIN metric_bookings s ON s.session_id = f.session_id \
+     LEFT JOIN metric_courses c ON c.course_id = f.course_id";
+
+fn group(metrics: &[&'static str], selects: Vec<Vec<String>>) -> FactGroup {
+    FactGroup {
+        metrics: metrics.to_vec(),
+        select: selects.concat().join(" UNION ALL "),
+    }
+}
+
+/// The day-level groups of [`MetricKind::Sum`] metrics.
+pub(crate) fn sum_groups() -> Vec<FactGroup> {
+    let subject: &[Dim] = &[("subject", "f.subject")];
+    let totals: &[Dim] = &[];
+    let bookings = within("metric_bookings", "at_ms");
+    let completed = format!(
+        "{} WHERE f.outcome = 'completed'",
+        within("metric_outcomes", "at_ms")
+    );
+    let cancelled = format!(
+        "{} WHERE f.outcome = 'cancelled'",
+        within("metric_outcomes", "at_ms")
+    );
+    let payments = format!("{} {PAYMENT_LOOKUPS}", within("metric_payments", "at_ms"));
+    let money: [&[Dim]; 3] = [
+        &[("currency", "f.currency")],
+        &[("currency", "f.currency"), ("product", "f.product")],
+        &[("currency", "f.currency"), ("subject", SUBJECT_OF_PAYMENT)],
+    ];
+    let refunds = format!(
+        "{} LEFT JOIN metric_payments p ON p.payment_id = f.payment_id \
+         LEFT JOIN metric_bookings s ON s.session_id = p.session_id \
+         LEFT JOIN metric_courses c ON c.course_id = p.course_id",
+        within("metric_refunds", "at_ms")
+    );
+    let refund_money: [&[Dim]; 3] = [
+        &[("currency", "f.currency")],
+        &[
+            ("currency", "f.currency"),
+            ("product", "COALESCE(p.product, 'unknown')"),
+        ],
+        &[("currency", "f.currency"), ("subject", SUBJECT_OF_PAYMENT)],
+    ];
+    let course: [&[Dim]; 3] = [
+        &[],
+        &[("subject", "COALESCE(c.subject, 'unknown')")],
+        &[("courseId", "f.course_id")],
+    ];
+    let course_lookup = "LEFT JOIN metric_courses c ON c.course_id = f.course_id";
+    let enrolled = format!(
+        "{} {course_lookup}",
+        within("metric_enrollments", "enrolled_ms")
+    );
+    let finished = format!(
+        "{} {course_lookup}",
+        within("metric_enrollments", "completed_ms")
+    );
+    let lessons = format!("{} {course_lookup}", within("metric_lessons", "at_ms"));
+    let reviews = within("metric_reviews", "at_ms");
+    let course_reviews = format!("{reviews} {course_lookup} WHERE f.course_id IS NOT NULL");
+    vec![
+        group(
+            &["new_registrations"],
+            vec![breakdown(
+                "new_registrations",
+                "COUNT(*)",
+                &within("metric_users", "registered_ms"),
+                &[totals, &[("role", "f.role")]],
+            )],
+        ),
+        group(
+            &["sessions_booked", "booked_minutes"],
+            vec![
+                breakdown("sessions_booked", "COUNT(*)", &bookings, &[totals, subject]),
+                breakdown(
+                    "booked_minutes",
+                    "SUM(f.minutes)",
+                    &bookings,
+                    &[totals, subject],
+                ),
+            ],
+        ),
+        group(
+            &["sessions_completed", "sessions_cancelled"],
+            vec![
+                breakdown(
+                    "sessions_completed",
+                    "COUNT(*)",
+                    &completed,
+                    &[totals, subject],
+                ),
+                breakdown(
+                    "sessions_cancelled",
+                    "COUNT(*)",
+                    &cancelled,
+                    &[totals, subject],
+                ),
+            ],
+        ),
+        group(
+            &["revenue_gross"],
+            vec![breakdown(
+                "revenue_gross",
+                "SUM(f.amount)",
+                &payments,
+                &money,
+            )],
+        ),
+        group(
+            &["revenue_refunds"],
+            vec![breakdown(
+                "revenue_refunds",
+                "SUM(f.amount)",
+                &refunds,
+                &refund_money,
+            )],
+        ),
+        group(
+            &["enrollments", "enrollments_completed"],
+            vec![
+                breakdown("enrollments", "COUNT(*)", &enrolled, &course),
+                breakdown(
+                    "enrollments_completed",
+                    "SUM(f.completed_ms IS NOT NULL)",
+                    &enrolled,
+                    &course,
+                ),
+            ],
+        ),
+        group(
+            &["course_completions"],
+            vec![breakdown(
+                "course_completions",
+                "COUNT(*)",
+                &finished,
+                &course,
+            )],
+        ),
+        group(
+            &["lesson_completions"],
+            vec![breakdown(
+                "lesson_completions",
+                "COUNT(*)",
+                &lessons,
+                &course,
+            )],
+        ),
+        group(
+            &["reviews", "rating_sum"],
+            vec![
+                breakdown("reviews", "COUNT(*)", &reviews, &[totals]),
+                breakdown("reviews", "COUNT(*)", &course_reviews, &course[1..]),
+                breakdown("rating_sum", "SUM(f.rating)", &reviews, &[totals]),
+                breakdown("rating_sum", "SUM(f.rating)", &course_reviews, &course[1..]),
+            ],
+        ),
+    ]
+}
+
+/// A top-[`LEADERBOARD_SIZE`] ranking per bucket (and per currency when `currency` is set).
+fn leaderboard(
+    metric: &str,
+    key: (&str, &str),
+    value: &str,
+    from: &str,
+    currency: Option<&str>,
+) -> String {
+    let (key_name, key_expr) = key;
+    let (cur_col, cur_part, cur_dim) = match currency {
+        Some(expr) => (
+            format!(", {expr} AS cur"),
+            format!(", {expr}"),
+            "'currency', cur, ".to_owned(),
+        ),
+        None => (String::new(), String::new(), String::new()),
+    };
+    let dims = if key_name < "currency" {
+        format!("json_object('{key_name}', k, {cur_dim}'rank', CAST(r AS TEXT))")
+    } else {
+        format!("json_object({cur_dim}'rank', CAST(r AS TEXT), '{key_name}', k)")
+    };
+    format!(
+        "SELECT '{metric}' AS m, s, {dims} AS d, v FROM (SELECT b.start AS s, {key_expr} AS k{cur_col}, \
+         {value} AS v, ROW_NUMBER() OVER (PARTITION BY b.start{cur_part} ORDER BY {value} DESC, {key_expr}) AS r \
+         {from} AND {key_expr} IS NOT NULL GROUP BY b.start, {key_expr}{cur_part}) WHERE r <= {LEADERBOARD_SIZE}"
+    )
+}
+
+/// The groups of [`MetricKind::PerPeriod`] metrics, computed from facts at every granularity.
+pub(crate) fn per_period_groups() -> Vec<FactGroup> {
+    let payments = format!(
+        "{} {PAYMENT_LOOKUPS} WHERE 1",
+        within("metric_payments", "at_ms")
+    );
+    let payers: [&[Dim]; 3] = [
+        &[("currency", "f.currency")],
+        &[("currency", "f.currency"), ("product", "f.product")],
+        &[("currency", "f.currency"), ("subject", SUBJECT_OF_PAYMENT)],
+    ];
+    let bookings = format!("{} WHERE 1", within("metric_bookings", "at_ms"));
+    let completed = format!(
+        "{} WHERE f.outcome = 'completed'",
+        within("metric_outcomes", "at_ms")
+    );
+    let enrolled = format!("{} WHERE 1", within("metric_enrollments", "enrolled_ms"));
+    let finished = format!("{} WHERE 1", within("metric_enrollments", "completed_ms"));
+    let tutor = ("tutorId", "f.tutor_id");
+    let course = ("courseId", "f.course_id");
+    vec![
+        group(
+            &["paying_users"],
+            vec![breakdown(
+                "paying_users",
+                "COUNT(DISTINCT f.user_id)",
+                &payments,
+                &payers,
+            )],
+        ),
+        group(
+            &[
+                "top_tutors_by_bookings",
+                "top_tutors_by_completions",
+                "top_tutors_by_revenue",
+                "top_courses_by_enrollments",
+                "top_courses_by_completions",
+                "top_courses_by_revenue",
+            ],
+            vec![vec![
+                leaderboard("top_tutors_by_bookings", tutor, "COUNT(*)", &bookings, None),
+                leaderboard(
+                    "top_tutors_by_completions",
+                    tutor,
+                    "COUNT(*)",
+                    &completed,
+                    None,
+                ),
+                leaderboard(
+                    "top_tutors_by_revenue",
+                    ("tutorId", "COALESCE(s.tutor_id, c.tutor_id)"),
+                    "SUM(f.amount)",
+                    &payments,
+                    Some("f.currency"),
+                ),
+                leaderboard(
+                    "top_courses_by_enrollments",
+                    course,
+                    "COUNT(*)",
+                    &enrolled,
+                    None,
+                ),
+                leaderboard(
+                    "top_courses_by_completions",
+                    course,
+                    "COUNT(*)",
+                    &finished,
+                    None,
+                ),
+                leaderboard(
+                    "top_courses_by_revenue",
+                    course,
+                    "SUM(f.amount)",
+                    &payments,
+                    Some("f.currency"),
+                ),
+            ]],
+        ),
+    ]
+}
+
+/// Deletes the rows of the metrics named in `?4` (a JSON array) in the buckets of `?3`.
+pub(crate) const DELETE: &str = "DELETE FROM dashboard_metrics WHERE zone = ?1 AND granularity = ?2 \
+     AND metric_name IN (SELECT value FROM json_each(?4)) \
+     AND bucket_start IN (SELECT json_extract(value, '$[0]') FROM json_each(?3))";
+
+/// Inserts a group's rows for the buckets of `?3`.
+pub(crate) fn insert(select: &str) -> String {
+    format!(
+        "WITH {BUCKETS} INSERT INTO dashboard_metrics \
+         (zone, granularity, metric_name, bucket_start, dimensions, value) \
+         SELECT ?1, ?2, m, s, d, v FROM ({select}) WHERE v IS NOT NULL"
+    )
+}
+
+/// Inserts, for the week or month buckets of `?3`, the sums of the day rows of the metrics
+/// named in `?4`.
+pub(crate) const SUM_OF_DAYS: &str = "WITH b AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS start, \
+     json_extract(value, '$[1]') AS stop FROM json_each(?3)) \
+     INSERT INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, dimensions, value) \
+     SELECT ?1, ?2, d.metric_name, b.start, d.dimensions, SUM(d.value) \
+     FROM b CROSS JOIN dashboard_metrics d ON d.zone = ?1 AND d.granularity = 'day' \
+     AND d.metric_name IN (SELECT value FROM json_each(?4)) \
+     AND d.bucket_start >= b.start AND d.bucket_start < b.stop \
+     GROUP BY b.start, d.metric_name, d.dimensions";
+
+fn quoted(names: &[&str]) -> String {
+    let q: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    q.join(", ")
+}
+
+/// The derived metrics and, for each, the statement inserting it for the buckets of `?3`
+/// from the other metrics of the same bucket and dimensions.
+pub(crate) fn derived() -> Vec<(&'static str, String)> {
+    METRICS
+        .iter()
+        .filter_map(|spec| match spec.kind {
+            MetricKind::Derived(formula) => Some((spec.name, derived_insert(spec.name, formula))),
+            _ => None,
+        })
+        .collect()
+}
+
+fn derived_insert(name: &str, formula: Formula) -> String {
+    let (inputs, value, having) = match formula {
+        Formula::Difference(a, b) => (
+            quoted(&[a, b]),
+            format!("SUM(CASE WHEN d.metric_name = '{a}' THEN d.value ELSE -d.value END)"),
+            "1".to_owned(),
+        ),
+        Formula::Ratio {
+            numerator,
+            denominator,
+        } => {
+            let below = format!(
+                "SUM(CASE WHEN d.metric_name IN ({}) THEN d.value END)",
+                quoted(denominator)
+            );
+            let all: Vec<&str> = numerator.iter().chain(denominator).copied().collect();
+            (
+                quoted(&all),
+                format!(
+                    "COALESCE(SUM(CASE WHEN d.metric_name IN ({}) THEN d.value END), 0) * 1.0 / {below}",
+                    quoted(numerator)
+                ),
+                format!("{below} > 0"),
+            )
+        }
+        Formula::Scale(a, divisor) => (
+            quoted(&[a]),
+            format!("SUM(d.value) * 1.0 / {divisor}"),
+            "1".to_owned(),
+        ),
+    };
+    format!(
+        "WITH {BUCKETS} INSERT INTO dashboard_metrics \
+         (zone, granularity, metric_name, bucket_start, dimensions, value) \
+         SELECT ?1, ?2, '{name}', d.bucket_start, d.dimensions, {value} \
+         FROM b CROSS JOIN dashboard_metrics d ON d.zone = ?1 AND d.granularity = ?2 \
+         AND d.metric_name IN ({inputs}) AND d.bucket_start = b.start \
+         GROUP BY d.bucket_start, d.dimensions HAVING {having}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::names_where;
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn groups_cover_the_catalog() {
+        let mut sums: Vec<&str> = sum_groups().into_iter().flat_map(|g| g.metrics).collect();
+        sums.sort_unstable();
+        let mut expected = names_where(|m| m.kind == MetricKind::Sum);
+        expected.sort_unstable();
+        assert_eq!(sums, expected);
+        let mut per: Vec<&str> = per_period_groups()
+            .into_iter()
+            .flat_map(|g| g.metrics)
+            .collect();
+        per.sort_unstable();
+        let mut expected = names_where(|m| m.kind == MetricKind::PerPeriod);
+        expected.sort_unstable();
+        assert_eq!(per, expected);
+        assert_eq!(
+            derived().len(),
+            names_where(|m| matches!(m.kind, MetricKind::Derived(_))).len()
+        );
+        for g in sum_groups().iter().chain(&per_period_groups()) {
+            for m in &g.metrics {
+                assert!(g.select.contains(&format!("'{m}' AS m")), "{m}");
+            }
+        }
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn dimension_keys_are_sorted() {
+        assert_eq!(dimensions_json(&[]), "'{}'");
+        assert_eq!(
+            dimensions_json(&[("currency", "x"), ("subject", "y")]),
+            "json_object('currency', x, 'subject', y)"
+        );
+        let course = leaderboard("t", ("courseId", "k"), "1", "FROM b WHERE 1", Some("c"));
+        assert!(course.contains("json_object('courseId', k, 'currency', cur, 'rank'"));
+        let tutor = leaderboard("t", ("tutorId", "k"), "1", "FROM b WHERE 1", Some("c"));
+        assert!(
+            tutor.contains("json_object('currency', cur, 'rank', CAST(r AS TEXT), 'tutorId', k)")
+        );
+    }
+}

@@ -1,0 +1,428 @@
+//! GenerateDashboardMetrics: one incremental refresh, in one transaction.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::catalog::{MetricKind, names_where};
+use crate::error::{MetricsError, at};
+use crate::groups::{self, DELETE, SUM_OF_DAYS};
+use crate::plan::{Touched, ZonePlan};
+use crate::schema::{RESET_STATEMENTS, SCHEMA_STATEMENTS};
+use crate::settings::Settings;
+use crate::store::{MetricsStore, Row, SqlValue};
+use crate::time::{Bucket, Granularity, Zone};
+use crate::{facts, windows};
+
+/// What a refresh did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshReport {
+    /// The last ingestion sequence number folded in before this run.
+    pub from_seq: i64,
+    /// The last one folded in by this run (equal to `from_seq` when nothing was new).
+    pub to_seq: i64,
+    /// Whether events are left for the next run (`max_events_per_run` was reached).
+    pub more_pending: bool,
+    /// Zones built in full by this run (newly configured, or the first run).
+    pub zones_rebuilt: Vec<String>,
+    /// How many buckets (and retention cells) were recomputed, over all zones.
+    pub buckets_recomputed: usize,
+}
+
+/// Creates the engine's tables (and `analytics_events`, so a refresh before the first
+/// ingestion works). Idempotent; run it once per component instance before reads.
+pub async fn ensure_schema<S: MetricsStore>(store: &mut S) -> Result<(), MetricsError> {
+    for statement in events::store::SCHEMA_STATEMENTS
+        .iter()
+        .chain(SCHEMA_STATEMENTS)
+    {
+        store.execute(statement, &[]).await.map_err(at("schema"))?;
+    }
+    Ok(())
+}
+
+/// Folds the events ingested since the last run into the dashboard metrics, recomputing only
+/// the buckets they touch, in one `BEGIN IMMEDIATE` transaction: two refreshes at once run
+/// one after the other, and the second finds nothing new. `now` is recorded as the
+/// dashboards' `refreshedAt`.
+pub async fn refresh<S: MetricsStore>(
+    store: &mut S,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<RefreshReport, MetricsError> {
+    ensure_schema(store).await?;
+    transaction(store, async |store: &mut S| run(store, settings, now).await).await
+}
+
+/// Deletes everything the engine derived and rebuilds it from all stored events (after a
+/// change of metric definitions). The same transaction guarantees as [`refresh`].
+pub async fn rebuild<S: MetricsStore>(
+    store: &mut S,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<RefreshReport, MetricsError> {
+    ensure_schema(store).await?;
+    transaction(store, async |store: &mut S| {
+        for statement in RESET_STATEMENTS {
+            store.execute(statement, &[]).await.map_err(at("reset"))?;
+        }
+        run(store, settings, now).await
+    })
+    .await
+}
+
+async fn transaction<S: MetricsStore, T>(
+    store: &mut S,
+    body: impl AsyncFnOnce(&mut S) -> Result<T, MetricsError>,
+) -> Result<T, MetricsError> {
+    store
+        .execute("BEGIN IMMEDIATE", &[])
+        .await
+        .map_err(at("begin"))?;
+    match body(store).await {
+        Ok(value) => {
+            store.execute("COMMIT", &[]).await.map_err(at("commit"))?;
+            Ok(value)
+        }
+        Err(e) => {
+            // If even the rollback fails, dropping the connection rolls back.
+            let _ = store.execute("ROLLBACK", &[]).await;
+            Err(e)
+        }
+    }
+}
+
+async fn run<S: MetricsStore>(
+    store: &mut S,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<RefreshReport, MetricsError> {
+    let last = single_i64(
+        store,
+        "SELECT last_seq FROM metric_state WHERE id = 1",
+        &[],
+        "state",
+    )
+    .await?
+    .unwrap_or(0);
+    let newest = single_i64(
+        store,
+        "SELECT MAX(seq) FROM analytics_events",
+        &[],
+        "newest",
+    )
+    .await?
+    .unwrap_or(0);
+    let upto = match settings.max_events_per_run {
+        Some(limit) => single_i64(
+            store,
+            "SELECT MAX(seq) FROM (SELECT seq FROM analytics_events WHERE seq > ?1 ORDER BY seq LIMIT ?2)",
+            &[SqlValue::Integer(last), SqlValue::Integer(i64::try_from(limit).unwrap_or(i64::MAX))],
+            "upto",
+        )
+        .await?
+        .unwrap_or(last),
+        None => newest.max(last),
+    };
+    let ready: Vec<String> = store
+        .query("SELECT zone FROM metric_zones", &[])
+        .await
+        .map_err(at("zones"))?
+        .iter()
+        .filter_map(|row| row.first().and_then(SqlValue::as_str).map(str::to_owned))
+        .collect();
+    let mut touched = Touched {
+        old_range: activity_range(store).await?,
+        ..Touched::default()
+    };
+    if upto > last {
+        fold_events(store, last, upto).await?;
+        touched.slots = column_i64(store, "SELECT slot_ms FROM metric_touched", "touched").await?;
+        touched.cohort_slots = column_i64(
+            store,
+            "SELECT slot_ms FROM metric_touched_cohorts",
+            "cohorts",
+        )
+        .await?;
+    }
+    touched.new_range = activity_range(store).await?;
+
+    let mut report = RefreshReport {
+        from_seq: last,
+        to_seq: upto,
+        more_pending: newest > upto,
+        zones_rebuilt: Vec::new(),
+        buckets_recomputed: 0,
+    };
+    for zone in &settings.zones {
+        let full = !ready.iter().any(|r| r == zone.name());
+        if full {
+            report.zones_rebuilt.push(zone.name().to_owned());
+        }
+        let plan = ZonePlan::new(*zone, &touched, full);
+        report.buckets_recomputed += plan.size();
+        recompute(store, *zone, &plan).await?;
+    }
+    let configured: Vec<&str> = settings.zones.iter().map(|z| z.name()).collect();
+    if ready.iter().any(|r| !configured.contains(&r.as_str())) {
+        let names = SqlValue::Text(json(&configured));
+        for sql in [
+            "DELETE FROM dashboard_metrics WHERE zone NOT IN (SELECT value FROM json_each(?1))",
+            "DELETE FROM metric_zones WHERE zone NOT IN (SELECT value FROM json_each(?1))",
+        ] {
+            exec(store, sql, std::slice::from_ref(&names), "drop zones").await?;
+        }
+    }
+    for zone in &report.zones_rebuilt {
+        let sql = "INSERT OR IGNORE INTO metric_zones (zone) VALUES (?1)";
+        exec(store, sql, &[SqlValue::Text(zone.clone())], "zones").await?;
+    }
+    exec(store, "DELETE FROM metric_touched", &[], "touched").await?;
+    exec(store, "DELETE FROM metric_touched_cohorts", &[], "touched").await?;
+    let refreshed_at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    exec(
+        store,
+        "INSERT INTO metric_state (id, last_seq, refreshed_at) VALUES (1, ?1, ?2) \
+         ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, refreshed_at = excluded.refreshed_at",
+        &[SqlValue::Integer(upto), SqlValue::Text(refreshed_at)],
+        "state",
+    )
+    .await?;
+    Ok(report)
+}
+
+/// Folds the events `(last, upto]` into the facts, recording what they touch.
+async fn fold_events<S: MetricsStore>(
+    store: &mut S,
+    last: i64,
+    upto: i64,
+) -> Result<(), MetricsError> {
+    let range = [SqlValue::Integer(last), SqlValue::Integer(upto)];
+    exec(store, "DELETE FROM metric_touched", &[], "touched").await?;
+    exec(store, "DELETE FROM metric_touched_cohorts", &[], "touched").await?;
+    for sql in facts::touches() {
+        exec(store, &sql, &range, "touch").await?;
+    }
+    for sql in facts::upserts() {
+        exec(store, &sql, &range, "facts").await?;
+    }
+    exec(store, &facts::cohort_touches(), &range, "cohorts").await
+}
+
+async fn activity_range<S: MetricsStore>(
+    store: &mut S,
+) -> Result<Option<(i64, i64)>, MetricsError> {
+    let rows = store
+        .query(
+            "SELECT MIN(slot_ms), MAX(slot_ms) FROM metric_activity",
+            &[],
+        )
+        .await
+        .map_err(at("activity range"))?;
+    let row = rows.first().ok_or(MetricsError::BadRow {
+        step: "activity range",
+    })?;
+    Ok(match (row.first(), row.get(1)) {
+        (Some(SqlValue::Integer(min)), Some(SqlValue::Integer(max))) => Some((*min, *max)),
+        _ => None,
+    })
+}
+
+/// Recomputes the plan's buckets in one zone.
+async fn recompute<S: MetricsStore>(
+    store: &mut S,
+    zone: Zone,
+    plan: &ZonePlan,
+) -> Result<(), MetricsError> {
+    let sums = names_where(|m| m.kind == MetricKind::Sum);
+    let derived = groups::derived();
+    let derived_names: Vec<&str> = derived.iter().map(|(name, _)| *name).collect();
+    let zone_name = SqlValue::Text(zone.name().to_owned());
+    for (i, g) in Granularity::ALL.into_iter().enumerate() {
+        let buckets = &plan.buckets[i];
+        if buckets.is_empty() {
+            continue;
+        }
+        let params = |names: &[&str]| {
+            vec![
+                zone_name.clone(),
+                SqlValue::Text(g.as_str().to_owned()),
+                SqlValue::Text(bucket_json(buckets)),
+                SqlValue::Text(json(names)),
+            ]
+        };
+        if g == Granularity::Day {
+            for group in groups::sum_groups() {
+                let p = params(&group.metrics);
+                exec(store, DELETE, &p, "delete sums").await?;
+                exec(store, &groups::insert(&group.select), &p[..3], "sums").await?;
+            }
+        } else {
+            let p = params(&sums);
+            exec(store, DELETE, &p, "delete sums").await?;
+            exec(store, SUM_OF_DAYS, &p, "sum of days").await?;
+        }
+        for group in groups::per_period_groups() {
+            let p = params(&group.metrics);
+            exec(store, DELETE, &p, "delete per period").await?;
+            exec(store, &groups::insert(&group.select), &p[..3], "per period").await?;
+        }
+        let p = params(&derived_names);
+        exec(store, DELETE, &p, "delete derived").await?;
+        for (_, sql) in &derived {
+            exec(store, sql, &p[..3], "derived").await?;
+        }
+    }
+    recompute_rolling(store, zone, plan).await?;
+    recompute_cohorts(store, zone, plan).await
+}
+
+async fn recompute_rolling<S: MetricsStore>(
+    store: &mut S,
+    zone: Zone,
+    plan: &ZonePlan,
+) -> Result<(), MetricsError> {
+    let zone_name = SqlValue::Text(zone.name().to_owned());
+    let day = SqlValue::Text(Granularity::Day.as_str().to_owned());
+    for (from, to) in &plan.rolling_runs {
+        let lead = from
+            .checked_sub_days(chrono::Days::new(27))
+            .unwrap_or(*from);
+        let days: Vec<Bucket> = crate::time::days_between(lead, *to)
+            .map(|d| zone.bucket(Granularity::Day, d))
+            .collect();
+        let (start, end) = (
+            zone.day_start(*from),
+            zone.bucket(Granularity::Day, *to).end,
+        );
+        let range = [
+            zone_name.clone(),
+            SqlValue::Integer(start),
+            SqlValue::Integer(end),
+        ];
+        exec(
+            store,
+            windows::DELETE_ROLLING_DAYS,
+            &range,
+            "delete rolling",
+        )
+        .await?;
+        let p = [
+            zone_name.clone(),
+            day.clone(),
+            SqlValue::Text(bucket_json(&days)),
+        ];
+        exec(store, windows::ROLLING_DAYS, &p, "rolling").await?;
+    }
+    let rolling = names_where(|m| m.kind == MetricKind::Rolling);
+    for (i, g) in Granularity::ALL.into_iter().enumerate() {
+        let buckets = &plan.rolling_periods[i];
+        if buckets.is_empty() {
+            continue;
+        }
+        let p = [
+            zone_name.clone(),
+            SqlValue::Text(g.as_str().to_owned()),
+            SqlValue::Text(bucket_json(buckets)),
+            SqlValue::Text(json(&rolling)),
+        ];
+        exec(store, DELETE, &p, "delete rolling periods").await?;
+        exec(store, windows::ROLLING_PERIODS, &p[..3], "rolling periods").await?;
+    }
+    Ok(())
+}
+
+async fn recompute_cohorts<S: MetricsStore>(
+    store: &mut S,
+    zone: Zone,
+    plan: &ZonePlan,
+) -> Result<(), MetricsError> {
+    let zone_name = SqlValue::Text(zone.name().to_owned());
+    for (i, g) in Granularity::ALL.into_iter().enumerate() {
+        let gran = SqlValue::Text(g.as_str().to_owned());
+        if !plan.cohorts[i].is_empty() {
+            let p = [
+                zone_name.clone(),
+                gran.clone(),
+                SqlValue::Text(bucket_json(&plan.cohorts[i])),
+                SqlValue::Text(json(&["funnel_users", "funnel_conversion"])),
+            ];
+            exec(store, DELETE, &p, "delete funnel").await?;
+            exec(store, &windows::funnel(), &p[..3], "funnel").await?;
+        }
+        if !plan.cells[i].is_empty() {
+            let cells: Vec<[i64; 5]> = plan.cells[i]
+                .iter()
+                .map(|c| {
+                    [
+                        c.cohort.start,
+                        c.cohort.end,
+                        i64::from(c.offset),
+                        c.period.start,
+                        c.period.end,
+                    ]
+                })
+                .collect();
+            let p = [
+                zone_name.clone(),
+                gran.clone(),
+                SqlValue::Text(json(&cells)),
+            ];
+            exec(
+                store,
+                &windows::delete_retention(g.as_str()),
+                &p,
+                "delete retention",
+            )
+            .await?;
+            exec(store, &windows::retention(g.as_str()), &p, "retention").await?;
+        }
+    }
+    Ok(())
+}
+
+fn bucket_json(buckets: &[Bucket]) -> String {
+    let pairs: Vec<[i64; 2]> = buckets.iter().map(|b| [b.start, b.end]).collect();
+    json(&pairs)
+}
+
+fn json<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
+}
+
+async fn exec<S: MetricsStore>(
+    store: &mut S,
+    sql: &str,
+    params: &[SqlValue],
+    step: &'static str,
+) -> Result<(), MetricsError> {
+    store.execute(sql, params).await.map_err(at(step))
+}
+
+async fn single_i64<S: MetricsStore>(
+    store: &mut S,
+    sql: &str,
+    params: &[SqlValue],
+    step: &'static str,
+) -> Result<Option<i64>, MetricsError> {
+    let rows: Vec<Row> = store.query(sql, params).await.map_err(at(step))?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(SqlValue::as_i64))
+}
+
+async fn column_i64<S: MetricsStore>(
+    store: &mut S,
+    sql: &str,
+    step: &'static str,
+) -> Result<Vec<i64>, MetricsError> {
+    let rows = store.query(sql, &[]).await.map_err(at(step))?;
+    rows.iter()
+        .map(|r| {
+            r.first()
+                .and_then(SqlValue::as_i64)
+                .ok_or(MetricsError::BadRow { step })
+        })
+        .collect()
+}

@@ -1,0 +1,172 @@
+//! The tables the engine maintains beside `analytics_events`: its state, the facts derived
+//! from the events (one row per business entity, keeping the earliest event of each), the
+//! touched instants of the current run, and the served `dashboard_metrics`.
+//!
+//! Times are milliseconds since the epoch (`*_ms`); `slot_ms` values are rounded down to
+//! [`crate::time::SLOT_MS`].
+
+/// Every `CREATE` statement, idempotent, in order.
+pub const SCHEMA_STATEMENTS: &[&str] = &[
+    // The run state: the last ingestion sequence number folded in, and when.
+    "CREATE TABLE IF NOT EXISTS metric_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    last_seq INTEGER NOT NULL,
+    refreshed_at TEXT
+)",
+    // Zones whose dashboards are complete; a configured zone missing here is built in full.
+    "CREATE TABLE IF NOT EXISTS metric_zones (zone TEXT PRIMARY KEY)",
+    // Who was active in which quarter hour (every event but identify/alias).
+    "CREATE TABLE IF NOT EXISTS metric_activity (
+    user_id TEXT NOT NULL,
+    slot_ms INTEGER NOT NULL,
+    PRIMARY KEY (user_id, slot_ms)
+) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS metric_activity_slot ON metric_activity (slot_ms, user_id)",
+    // Per user: the earliest registration, first booking or enrollment, first payment.
+    "CREATE TABLE IF NOT EXISTS metric_users (
+    user_id TEXT PRIMARY KEY,
+    registered_ms INTEGER,
+    registered_seq INTEGER,
+    role TEXT,
+    first_engaged_ms INTEGER,
+    first_paid_ms INTEGER
+)",
+    "CREATE INDEX IF NOT EXISTS metric_users_registered ON metric_users (registered_ms)",
+    // Per session: its earliest booking.
+    "CREATE TABLE IF NOT EXISTS metric_bookings (
+    session_id TEXT PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    tutor_id TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    minutes INTEGER NOT NULL
+)",
+    "CREATE INDEX IF NOT EXISTS metric_bookings_at ON metric_bookings (at_ms)",
+    // Per session and outcome (`completed`, `cancelled`): its earliest event.
+    "CREATE TABLE IF NOT EXISTS metric_outcomes (
+    session_id TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    tutor_id TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    PRIMARY KEY (session_id, outcome)
+)",
+    "CREATE INDEX IF NOT EXISTS metric_outcomes_at ON metric_outcomes (at_ms)",
+    // Per course: its earliest publication (publisher and subject).
+    "CREATE TABLE IF NOT EXISTS metric_courses (
+    course_id TEXT PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    tutor_id TEXT NOT NULL,
+    subject TEXT NOT NULL
+)",
+    // Per payment id: its earliest `payment_succeeded`.
+    "CREATE TABLE IF NOT EXISTS metric_payments (
+    payment_id TEXT PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    product TEXT NOT NULL,
+    session_id TEXT,
+    course_id TEXT
+)",
+    "CREATE INDEX IF NOT EXISTS metric_payments_at ON metric_payments (at_ms)",
+    "CREATE INDEX IF NOT EXISTS metric_payments_session ON metric_payments (session_id)",
+    "CREATE INDEX IF NOT EXISTS metric_payments_course ON metric_payments (course_id)",
+    // Every refund event (partial refunds add up).
+    "CREATE TABLE IF NOT EXISTS metric_refunds (
+    seq INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    payment_id TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    currency TEXT NOT NULL
+)",
+    "CREATE INDEX IF NOT EXISTS metric_refunds_at ON metric_refunds (at_ms)",
+    "CREATE INDEX IF NOT EXISTS metric_refunds_payment ON metric_refunds (payment_id)",
+    // Per student and course: the earliest enrollment and the earliest completion.
+    "CREATE TABLE IF NOT EXISTS metric_enrollments (
+    user_id TEXT NOT NULL,
+    course_id TEXT NOT NULL,
+    enrolled_ms INTEGER,
+    completed_ms INTEGER,
+    PRIMARY KEY (user_id, course_id)
+)",
+    "CREATE INDEX IF NOT EXISTS metric_enrollments_enrolled ON metric_enrollments (enrolled_ms)",
+    "CREATE INDEX IF NOT EXISTS metric_enrollments_completed ON metric_enrollments (completed_ms)",
+    "CREATE INDEX IF NOT EXISTS metric_enrollments_course ON metric_enrollments (course_id)",
+    // Per student, course and lesson: the earliest completion.
+    "CREATE TABLE IF NOT EXISTS metric_lessons (
+    user_id TEXT NOT NULL,
+    course_id TEXT NOT NULL,
+    lesson_id TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    PRIMARY KEY (user_id, course_id, lesson_id)
+)",
+    "CREATE INDEX IF NOT EXISTS metric_lessons_at ON metric_lessons (at_ms)",
+    "CREATE INDEX IF NOT EXISTS metric_lessons_course ON metric_lessons (course_id)",
+    // Every review event.
+    "CREATE TABLE IF NOT EXISTS metric_reviews (
+    seq INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    rating INTEGER NOT NULL,
+    tutor_id TEXT,
+    course_id TEXT
+)",
+    "CREATE INDEX IF NOT EXISTS metric_reviews_at ON metric_reviews (at_ms)",
+    "CREATE INDEX IF NOT EXISTS metric_reviews_course ON metric_reviews (course_id)",
+    // Instants whose buckets the current run recomputes (cleared by every run).
+    "CREATE TABLE IF NOT EXISTS metric_touched (slot_ms INTEGER PRIMARY KEY) WITHOUT ROWID",
+    // Registration instants whose signup cohorts the current run recomputes.
+    "CREATE TABLE IF NOT EXISTS metric_touched_cohorts (slot_ms INTEGER PRIMARY KEY) WITHOUT ROWID",
+    // The served, pre-aggregated metrics.
+    "CREATE TABLE IF NOT EXISTS dashboard_metrics (
+    zone TEXT NOT NULL, -- IANA time zone of the buckets
+    granularity TEXT NOT NULL, -- day, week or month
+    metric_name TEXT NOT NULL,
+    bucket_start INTEGER NOT NULL, -- first instant of the local period, ms since the epoch
+    dimensions TEXT NOT NULL, -- JSON object, keys sorted, string values
+    value NOT NULL, -- INTEGER for counts and money, REAL for rates and averages
+    PRIMARY KEY (zone, granularity, metric_name, bucket_start, dimensions)
+) WITHOUT ROWID",
+];
+
+/// Deletes everything the engine derived, so the next refresh rebuilds it from all events.
+pub const RESET_STATEMENTS: &[&str] = &[
+    "DELETE FROM metric_state",
+    "DELETE FROM metric_zones",
+    "DELETE FROM metric_activity",
+    "DELETE FROM metric_users",
+    "DELETE FROM metric_bookings",
+    "DELETE FROM metric_outcomes",
+    "DELETE FROM metric_courses",
+    "DELETE FROM metric_payments",
+    "DELETE FROM metric_refunds",
+    "DELETE FROM metric_enrollments",
+    "DELETE FROM metric_lessons",
+    "DELETE FROM metric_reviews",
+    "DELETE FROM metric_touched",
+    "DELETE FROM metric_touched_cohorts",
+    "DELETE FROM dashboard_metrics",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn every_table_is_reset() {
+        for statement in SCHEMA_STATEMENTS {
+            assert!(statement.contains("IF NOT EXISTS"), "{statement}");
+            if let Some(rest) = statement.strip_prefix("CREATE TABLE IF NOT EXISTS ") {
+                let table = rest.split([' ', '(']).next().unwrap_or_default();
+                let delete = format!("DELETE FROM {table}");
+                assert!(RESET_STATEMENTS.contains(&delete.as_str()), "{table}");
+            }
+        }
+    }
+}
