@@ -45,6 +45,12 @@ mod test_store;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod engine_tests;
 
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod reference;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod proptests;
+
 pub use catalog::{Dashboard, METRICS, MetricKind, MetricSpec};
 pub use error::{ConfigError, MetricsError, RequestError};
 pub use read::{
