@@ -1,5 +1,6 @@
 //! Storing a parsed batch in the `default` SQLite database, in one transaction.
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -20,16 +21,23 @@ const LOCK_WAIT: Duration = Duration::from_secs(10);
 /// The longest single pause between two attempts to take the lock.
 const MAX_PAUSE: Duration = Duration::from_millis(20);
 
+thread_local! {
+    /// Connections this instance has open and is not using. Keeping them across requests
+    /// saves opening and configuring one per request and, above all, keeps the WAL file
+    /// open: when the last connection to a WAL database closes, SQLite checkpoints the log
+    /// into the database and deletes it, syncing the file several times.
+    static IDLE: RefCell<Vec<Connection>> = const { RefCell::new(Vec::new()) };
+}
+
+/// At most this many idle connections are kept per instance (Spin runs up to 16 requests
+/// at once in one instance).
+const MAX_IDLE: usize = 16;
+
 /// Stores the batch's events (and the traits of its newly stored `identify` calls) in one
 /// transaction, and returns how many events the store already had. On any failure the
 /// transaction is rolled back and nothing of the batch is stored.
 pub async fn save(batch: &ParsedBatch, received_at: DateTime<Utc>) -> Result<usize, Failure> {
-    let conn = Connection::open_default().await.map_err(failure("open"))?;
-    for pragma in store::CONNECTION_PRAGMAS {
-        when_unlocked(&conn, pragma)
-            .await
-            .map_err(failure(pragma))?;
-    }
+    let conn = connection().await?;
     if !SCHEMA_READY.load(Ordering::Acquire) {
         ensure_schema(&conn).await?;
         SCHEMA_READY.store(true, Ordering::Release);
@@ -46,14 +54,42 @@ pub async fn save(batch: &ParsedBatch, received_at: DateTime<Utc>) -> Result<usi
     }
     .await;
     match stored {
-        Ok(inserted) => Ok(batch.events.len() - inserted),
+        Ok(inserted) => {
+            release(conn);
+            Ok(batch.events.len() - inserted)
+        }
         Err(e) => {
-            // Nothing may be left half-written; if even the rollback fails, dropping the
-            // connection rolls the transaction back.
-            let _ = run(&conn, store::ROLLBACK, Vec::new()).await;
+            // Nothing may be left half-written. If even the rollback fails, the connection
+            // is dropped, which rolls the transaction back.
+            if run(&conn, store::ROLLBACK, Vec::new()).await.is_ok() {
+                release(conn);
+            }
             Err(e)
         }
     }
+}
+
+/// An idle connection of this instance, or a new one set up with the connection PRAGMAs.
+async fn connection() -> Result<Connection, Failure> {
+    if let Some(conn) = IDLE.with_borrow_mut(Vec::pop) {
+        return Ok(conn);
+    }
+    let conn = Connection::open_default().await.map_err(failure("open"))?;
+    for pragma in store::CONNECTION_PRAGMAS {
+        when_unlocked(&conn, pragma)
+            .await
+            .map_err(failure(pragma))?;
+    }
+    Ok(conn)
+}
+
+/// Keeps a connection (outside any transaction) for the next request.
+fn release(conn: Connection) {
+    IDLE.with_borrow_mut(|idle| {
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+    });
 }
 
 async fn ensure_schema(conn: &Connection) -> Result<(), Failure> {
