@@ -300,6 +300,23 @@ mod tests {
 
     #[test]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn locked_messages() {
+        for locked in [
+            "SQLite failure: `database is locked`",
+            "database table is locked: analytics_events",
+            "SQLITE_BUSY",
+            "error code SQLITE_LOCKED",
+        ] {
+            assert!(is_locked(locked), "{locked}");
+        }
+        for other in ["disk I/O error", "no such table: x", ""] {
+            assert!(!is_locked(other), "{other}");
+        }
+        assert!(CONNECTION_PRAGMAS.contains(&"PRAGMA synchronous = FULL"));
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn chunk_insert() {
         let one = insert_events_sql(1);
         assert_eq!(
