@@ -39,6 +39,9 @@ mod store;
 pub mod time;
 mod windows;
 
+#[cfg(test)]
+mod read_tests;
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod test_store;
 

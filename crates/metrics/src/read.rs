@@ -44,7 +44,7 @@ impl DashboardQuery {
     /// let q = DashboardQuery::parse("revenue", Some("granularity=week&currency=EUR"), now, &Settings::default())?;
     /// assert_eq!(q.granularity, Granularity::Week);
     /// assert_eq!(q.filters["currency"], "EUR");
-    /// assert_eq!(q.from.to_string(), "2024-03-15");
+    /// assert_eq!(q.from.to_string(), "2024-03-11"); // the Monday 11 weeks before this week
     /// # Ok::<(), metrics::RequestError>(())
     /// ```
     pub fn parse(
