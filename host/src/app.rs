@@ -15,7 +15,7 @@ use anyhow::{Context as _, bail};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::cli::OutputFile;
@@ -43,8 +43,10 @@ pub struct App {
 pub struct LoadedComponent {
     /// The component id.
     pub id: String,
-    /// Pre-instantiated `wasi:http` handler.
-    pub pre: ProxyPre<InstanceState>,
+    /// The component linked against the host, ready to instantiate.
+    pub instance_pre: InstancePre<InstanceState>,
+    /// Its `wasi:http` handler, when an HTTP trigger serves it.
+    pub http: Option<ProxyPre<InstanceState>>,
     variables: Arc<HashMap<String, String>>,
     environment: Vec<(String, String)>,
     sqlite: Arc<HashSet<String>>,
@@ -118,16 +120,22 @@ impl App {
         std::fs::create_dir_all(&logs)
             .with_context(|| format!("cannot create log directory {}", logs.display()))?;
 
-        // Only triggered components are served; the rest exist to be composed as dependencies.
-        let triggered: HashSet<&str> = manifest
+        // Only triggered components are loaded; the rest exist to be composed as dependencies.
+        let http: HashSet<&str> = manifest
             .trigger
             .http
             .iter()
             .map(|t| t.component.as_str())
             .collect();
+        let cron: HashSet<&str> = manifest
+            .trigger
+            .cron
+            .iter()
+            .map(|t| t.component.as_str())
+            .collect();
         let mut components = HashMap::new();
         for (id, def) in &manifest.component {
-            if !triggered.contains(id.as_str()) {
+            if !http.contains(id.as_str()) && !cron.contains(id.as_str()) {
                 continue;
             }
             for db in &def.sqlite_databases {
@@ -151,13 +159,17 @@ impl App {
             let pre = linker
                 .instantiate_pre(&component)
                 .map_err(|e| missing_import(id, &e))?;
-            let pre = match wasmtime_wasi_http::p3::bindings::ServicePre::new(pre) {
-                Ok(pre) => ProxyPre::P3(pre),
-                Err(e) => bail!(
-                    "component '{id}' does not export wasi:http/handler@0.3.0 (build it with spin-sdk 7): {e}"
-                ),
+            let handler = if http.contains(id.as_str()) {
+                match wasmtime_wasi_http::p3::bindings::ServicePre::new(pre.clone()) {
+                    Ok(handler) => Some(ProxyPre::P3(handler)),
+                    Err(e) => bail!(
+                        "component '{id}' has an HTTP trigger but does not export wasi:http/handler@0.3.0 (build it with spin-sdk 7): {e}"
+                    ),
+                }
+            } else {
+                None
             };
-            let loaded = LoadedComponent::new(id, def, pre, variables, manifest, &logs)?;
+            let loaded = LoadedComponent::new(id, def, pre, handler, variables, manifest, &logs)?;
             components.insert(id.clone(), Arc::new(loaded));
         }
         Ok(Self {
@@ -203,7 +215,8 @@ impl LoadedComponent {
     fn new(
         id: &str,
         def: &ComponentDef,
-        pre: ProxyPre<InstanceState>,
+        instance_pre: InstancePre<InstanceState>,
+        http: Option<ProxyPre<InstanceState>>,
         variables: &AppVariables,
         manifest: &Manifest,
         logs: &Path,
@@ -225,7 +238,8 @@ impl LoadedComponent {
         };
         Ok(Self {
             id: id.to_owned(),
-            pre,
+            instance_pre,
+            http,
             variables: Arc::new(vars),
             environment: def
                 .environment

@@ -3,7 +3,7 @@
 #![allow(missing_docs)]
 
 wasmtime::component::bindgen!({
-    path: "wit",
+    path: "../wit/spin",
     world: "local:host/spin-imports",
     imports: { default: async | trappable },
 });

@@ -131,6 +131,8 @@ pub struct Prepared {
     pub state_dir: PathBuf,
     /// The loaded app.
     pub app: Arc<App>,
+    /// `[[trigger.cron]]` jobs.
+    pub cron: Vec<crate::cron::CronJob>,
 }
 
 /// Loads the app for `up`: manifest, variables, stores, components, and the CLI's seed data.
@@ -211,12 +213,21 @@ pub async fn prepare(args: &UpArgs) -> anyhow::Result<Prepared> {
         eprintln!("Warning: this host does not run '{kind}' triggers; they are ignored");
     }
     let trigger = Arc::new(HttpTrigger::new(router.clone(), handlers, args.listen));
+    let cron = manifest
+        .trigger
+        .cron
+        .iter()
+        .map(|t| {
+            crate::cron::CronJob::new(app.components[&t.component].clone(), &t.cron_expression)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     print_storage(&state_dir, &runtime_config);
     Ok(Prepared {
         trigger,
         router,
         state_dir,
         app,
+        cron,
     })
 }
 

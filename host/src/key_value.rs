@@ -262,3 +262,47 @@ impl<T> key_value::HostStoreWithStore<T> for KeyValueState {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn stores_keep_keys_apart_and_persist_in_their_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut locations = BTreeMap::new();
+        locations.insert(
+            "default".to_owned(),
+            KeyValueLocation::File(dir.path().join("kv.db")),
+        );
+        locations.insert("cache".to_owned(), KeyValueLocation::Memory);
+        let stores = Stores::new(&locations);
+        let default = stores.open("default").await.unwrap();
+        let cache = stores.open("cache").await.unwrap();
+        default.set("b", b"2").await.unwrap();
+        default.set("a", b"1").await.unwrap();
+        default.set("a", b"one").await.unwrap();
+        cache.set("a", b"cached").await.unwrap();
+        assert_eq!(default.get("a").await.unwrap(), Some(b"one".to_vec()));
+        assert_eq!(cache.get("a").await.unwrap(), Some(b"cached".to_vec()));
+        assert_eq!(default.keys().await.unwrap(), ["a", "b"]);
+        default.delete("a").await.unwrap();
+        assert_eq!(default.get("a").await.unwrap(), None);
+        assert!(matches!(stores.open("nope").await, Err(Error::NoSuchStore)));
+
+        // A second `Stores` over the same file sees the data, as after a restart.
+        let again = Stores::new(&locations).open("default").await.unwrap();
+        assert_eq!(again.get("b").await.unwrap(), Some(b"2".to_vec()));
+    }
+
+    #[tokio::test]
+    async fn handles_are_per_instance() {
+        let stores = Arc::new(Stores::new(&BTreeMap::new()));
+        let mut state = KeyValueState::new(stores, Arc::new(HashSet::new()));
+        let unknown = Resource::<key_value::Store>::new_own(42);
+        assert!(state.handle(&unknown).is_err());
+        key_value::HostStore::drop(&mut state, unknown)
+            .await
+            .unwrap();
+    }
+}

@@ -11,12 +11,14 @@
 //!    [`variables_host`].
 //! 3. [`server`] routes each request ([`routes`]) to a component's `ProxyHandler`, which
 //!    reuses instances as Spin 4 does; [`outbound`] applies `allowed_outbound_hosts` and service
-//!    chaining; [`serve`] accepts connections and shuts down gracefully.
+//!    chaining; [`serve`] accepts connections and shuts down gracefully. [`cron`] runs
+//!    `[[trigger.cron]]` components on their schedule, as Spin's cron trigger plugin does.
 
 pub mod app;
 pub mod bindings;
 pub mod cli;
 pub mod compose;
+pub mod cron;
 pub mod key_value;
 pub mod manifest;
 pub mod outbound;

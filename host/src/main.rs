@@ -26,6 +26,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = bind(args.listen).await?;
             let addr = listener.local_addr()?;
             let _ticker = host::app::start_epoch_ticker(&prepared.app.engine);
+            for job in prepared.cron {
+                println!(
+                    "Scheduled component {} with cron expression '{}'",
+                    job.component(),
+                    job.expression()
+                );
+                tokio::spawn(job.run(prepared.app.clone()));
+            }
             println!("\nServing http://{addr}");
             print!("{}", routes_listing(&prepared.router, addr));
             serve(listener, prepared.trigger, shutdown_signal()).await

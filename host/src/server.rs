@@ -64,6 +64,7 @@ impl Handlers {
         let handlers = app
             .components
             .values()
+            .filter(|component| component.http.is_some())
             .map(|component| {
                 let state = ComponentHandler {
                     app: app.clone(),
@@ -114,7 +115,10 @@ impl HandlerState for ComponentHandler {
             .app
             .new_store(&self.component)
             .map_err(|e| wasmtime::format_err!("{e:#}"))?;
-        let proxy = self.component.pre.instantiate_async(&mut store).await?;
+        let pre = self.component.http.as_ref().ok_or_else(|| {
+            wasmtime::format_err!("component '{}' is not an HTTP handler", self.component.id)
+        })?;
+        let proxy = pre.instantiate_async(&mut store).await?;
         let request_timeout = self.reuse.request_timeout.unwrap_or(Duration::MAX);
         Ok(Instance {
             store,

@@ -309,3 +309,123 @@ impl<T> sqlite::HostConnectionWithStore<T> for SqliteState {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlite::HostConnection as _;
+
+    fn state(allowed: &[&str]) -> SqliteState {
+        let mut locations = BTreeMap::new();
+        locations.insert("default".to_owned(), SqliteLocation::Memory);
+        locations.insert("other".to_owned(), SqliteLocation::Memory);
+        let allowed = allowed.iter().map(|s| s.to_string()).collect();
+        SqliteState::new(Arc::new(Databases::new(&locations)), Arc::new(allowed))
+    }
+
+    #[tokio::test]
+    async fn the_synchronous_interface_reads_writes_and_reports_errors() {
+        let mut s = state(&["default", "missing"]);
+        let conn = s.open("default".into()).await.unwrap().unwrap();
+        let conn = Resource::<sqlite::Connection>::new_own(conn.rep());
+        let run = |sql: &str, params: Vec<Value>| (sql.to_owned(), params);
+        for (sql, params) in [
+            run(
+                "CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n)",
+                vec![],
+            ),
+            run(
+                "INSERT INTO t VALUES (?, ?, ?, ?, ?)",
+                vec![
+                    Value::Integer(7),
+                    Value::Real(1.5),
+                    Value::Text("x".into()),
+                    Value::Blob(vec![1, 2]),
+                    Value::Null,
+                ],
+            ),
+        ] {
+            let reused = Resource::new_own(conn.rep());
+            s.execute(reused, sql, params).await.unwrap().unwrap();
+        }
+        assert_eq!(s.changes(Resource::new_own(conn.rep())).await.unwrap(), 1);
+        assert_eq!(
+            s.last_insert_rowid(Resource::new_own(conn.rep()))
+                .await
+                .unwrap(),
+            1
+        );
+        let result = s
+            .execute(
+                Resource::new_own(conn.rep()),
+                "SELECT * FROM t".into(),
+                vec![],
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(result.columns, ["i", "r", "s", "b", "n"]);
+        assert!(matches!(
+            result.rows[0].values.as_slice(),
+            [Value::Integer(7), Value::Real(r), Value::Text(t), Value::Blob(b), Value::Null]
+                if *r == 1.5 && t == "x" && b == &[1, 2]
+        ));
+        let err = s
+            .execute(Resource::new_own(conn.rep()), "SELEC".into(), vec![])
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(matches!(err, Error::Io(m) if m.contains("syntax error")));
+
+        // Access rules: not listed, listed but not configured, a closed handle.
+        assert!(matches!(
+            s.open("other".into()).await.unwrap(),
+            Err(Error::AccessDenied)
+        ));
+        assert!(matches!(
+            s.open("missing".into()).await.unwrap(),
+            Err(Error::NoSuchDatabase)
+        ));
+        s.drop(Resource::new_own(conn.rep())).await.unwrap();
+        let closed = s.execute(Resource::new_own(conn.rep()), "SELECT 1".into(), vec![]);
+        assert!(matches!(
+            closed.await.unwrap(),
+            Err(Error::InvalidConnection)
+        ));
+        assert_eq!(s.changes(Resource::new_own(conn.rep())).await.unwrap(), 0);
+        assert_eq!(
+            s.last_insert_rowid(Resource::new_own(conn.rep()))
+                .await
+                .unwrap(),
+            0
+        );
+    }
+
+    #[tokio::test]
+    async fn databases_are_files_created_on_first_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/db.sqlite");
+        let mut locations = BTreeMap::new();
+        locations.insert("default".to_owned(), SqliteLocation::File(path.clone()));
+        let dbs = Databases::new(&locations);
+        assert!(!path.exists());
+        dbs.execute_batch("default", "CREATE TABLE x (v); INSERT INTO x VALUES (1);")
+            .await
+            .unwrap();
+        assert!(path.exists());
+        let err = dbs.execute_batch("default", "NOT SQL").await.unwrap_err();
+        assert!(err.to_string().contains("syntax error"), "{err}");
+        let err = dbs.execute_batch("nope", "SELECT 1").await.unwrap_err();
+        assert!(err.to_string().contains("NoSuchDatabase"), "{err}");
+    }
+
+    #[test]
+    fn sqlite_full_is_reported_as_database_full() {
+        let full = libsql::Error::SqliteFailure(13, "database or disk is full".into());
+        assert!(matches!(io_error(full), Error::DatabaseFull));
+        assert!(matches!(
+            io_error(libsql::Error::Misuse("x".into())),
+            Error::Io(_)
+        ));
+    }
+}

@@ -4,7 +4,7 @@
 use crate::support::*;
 use std::time::{Duration, Instant};
 
-const PROBE: &[&str] = &["test_probe", "test_echo", "test_greeter"];
+const PROBE: &[&str] = &["test_probe", "test_echo", "test_greeter", "test_cron_probe"];
 
 fn probe_host() -> HostBuilder {
     require_wasm(PROBE);
@@ -76,6 +76,8 @@ fn a_trapping_component_gets_a_500_and_the_host_keeps_serving() {
     assert_eq!(get(&host.url("/probe/served")).status, 200);
     let log = std::fs::read_to_string(host.state_dir.join("logs/probe_stderr.txt")).unwrap();
     assert!(log.contains("the probe was asked to trap"), "{log}");
+    let errors = host.errors.lock().unwrap().clone();
+    assert!(errors.contains("component 'probe' instance failed"), "{errors}");
 }
 
 #[test]
@@ -480,4 +482,73 @@ fn a_remote_libsql_database_is_opened_lazily_and_reports_failures_to_the_guest()
     // The default database is unaffected.
     let reply = post(&host.url("/probe/sqlite/exec?db=default"), "SELECT 2");
     assert_eq!(reply.json()["rows"], serde_json::json!([[2]]));
+}
+
+#[test]
+fn cron_triggers_run_their_component_on_schedule() {
+    let host = probe_host().start();
+    let banner = host.banner.lock().unwrap().clone();
+    assert!(
+        banner.contains("Scheduled component cron-probe with cron expression '* * * * * *'"),
+        "{banner}"
+    );
+    // Every second: after a few seconds there are runs, each stamped with its scheduled time.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let rows = loop {
+        let reply = post(
+            &host.url("/probe/sqlite/exec?db=default"),
+            "SELECT ts FROM cron_runs ORDER BY ts",
+        );
+        if reply.status == 200
+            && reply.json()["rows"]
+                .as_array()
+                .is_some_and(|r| r.len() >= 2)
+        {
+            break reply.json()["rows"].clone();
+        }
+        assert!(Instant::now() < deadline, "no cron runs: {}", reply.body);
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    let stamps: Vec<i64> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].as_i64().unwrap())
+        .collect();
+    assert!(stamps.windows(2).all(|w| w[1] > w[0]), "{stamps:?}");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!((now - stamps[0]).abs() < 30, "{stamps:?} vs {now}");
+}
+
+#[test]
+fn a_bad_cron_expression_is_a_start_up_error() {
+    require_wasm(PROBE);
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = root().join("target/wasm32-wasip2/release/test_cron_probe.wasm");
+    let manifest = write_manifest(
+        dir.path(),
+        &format!(
+            "[[trigger.cron]]\ncomponent = \"c\"\ncron_expression = \"every minute\"\n[component.c]\nsource = \"{}\"\nsqlite_databases = [\"default\"]\n",
+            wasm.display()
+        ),
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_spin-local"))
+        .args([
+            "up",
+            "-f",
+            &manifest,
+            "--listen",
+            &format!("127.0.0.1:{}", free_port()),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("invalid cron_expression 'every minute'"),
+        "{stderr}"
+    );
 }

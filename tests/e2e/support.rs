@@ -45,6 +45,8 @@ pub struct Host {
     pub base: String,
     /// What the host has printed on stdout.
     pub banner: Arc<Mutex<String>>,
+    /// What the host has printed on stderr.
+    pub errors: Arc<Mutex<String>>,
     /// The state directory.
     pub state_dir: PathBuf,
     _temp: Option<tempfile::TempDir>,
@@ -141,6 +143,16 @@ impl HostBuilder {
                 text.push('\n');
             }
         });
+        let errors = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = errors.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut text = sink.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
@@ -165,6 +177,7 @@ impl HostBuilder {
             child,
             base,
             banner,
+            errors,
             state_dir,
             _temp: temp,
         }
