@@ -49,6 +49,9 @@ mod test_store;
 mod engine_tests;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
+mod refresh_tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod reference;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -157,7 +157,8 @@ fn cells(
             }
         }
     }
-    for period in activity {
+    // Touched instants past the last activity (an identify call) have no cells yet.
+    for period in activity.iter().filter(|p| **p <= last) {
         let mut cohort = *period;
         for n in 0..=span {
             if cohort < first {
