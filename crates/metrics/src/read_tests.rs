@@ -1,0 +1,252 @@
+//! Tests of the dashboard request parsing and of the response shape.
+
+use chrono::NaiveDate;
+use serde_json::json;
+
+use crate::catalog::Dashboard;
+use crate::error::RequestError;
+use crate::read::{DashboardQuery, shape_response};
+use crate::settings::Settings;
+use crate::store::SqlValue;
+use crate::time::Granularity;
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    "2024-05-31T22:30:00Z".parse().expect("now")
+}
+
+fn date(text: &str) -> NaiveDate {
+    text.parse().expect("date")
+}
+
+fn settings() -> Settings {
+    Settings::from_variables(Some("Europe/Paris"), None).expect("settings")
+}
+
+fn parse(dashboard: &str, query: &str) -> Result<DashboardQuery, RequestError> {
+    DashboardQuery::parse(dashboard, Some(query), now(), &settings())
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn defaults() {
+    let q = parse("overview", "").expect("query");
+    assert_eq!(q.dashboard, Dashboard::Overview);
+    assert_eq!(q.granularity, Granularity::Day);
+    assert_eq!((q.from, q.to), (date("2024-05-02"), date("2024-05-31")));
+    assert_eq!(q.buckets().len(), 30);
+    // "Today" is read in the requested zone.
+    let paris = parse("overview", "tz=Europe%2FParis").expect("paris");
+    assert_eq!(paris.to, date("2024-06-01"));
+    let week = parse("engagement", "granularity=week").expect("week");
+    assert_eq!(week.from, date("2024-03-11"));
+    assert_eq!(week.buckets().len(), 12);
+    let month = parse("revenue", "granularity=month").expect("month");
+    assert_eq!(month.from, date("2023-06-01"));
+    assert_eq!(month.buckets().len(), 12);
+    assert_eq!(
+        DashboardQuery::parse("learning", None, now(), &settings()).map(|q| q.to),
+        Ok(date("2024-05-31"))
+    );
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn parameters_table() {
+    type Case<'a> = (&'a str, Result<(NaiveDate, NaiveDate, usize), RequestError>);
+    let cases: Vec<Case> = vec![
+        (
+            "from=2024-05-01&to=2024-05-07",
+            Ok((date("2024-05-01"), date("2024-05-07"), 7)),
+        ),
+        (
+            "from=2024-05-01T23:30:00-02:00&to=2024-05-02",
+            Ok((date("2024-05-02"), date("2024-05-02"), 1)),
+        ),
+        (
+            "from=2024-05-03&to=2024-05-01",
+            Err(RequestError::invalid("from", "must not be after to")),
+        ),
+        (
+            "from=yesterday",
+            Err(RequestError::invalid(
+                "from",
+                "expected a date (2024-05-01) or an RFC 3339 date-time",
+            )),
+        ),
+        (
+            "granularity=year",
+            Err(RequestError::invalid(
+                "granularity",
+                "expected day, week or month",
+            )),
+        ),
+        (
+            "tz=Mars%2FBase",
+            Err(RequestError::invalid(
+                "tz",
+                "unknown IANA time zone \"Mars/Base\"",
+            )),
+        ),
+        (
+            "tz=Asia/Tokyo",
+            Err(RequestError::invalid(
+                "tz",
+                "Asia/Tokyo is not kept; use one of UTC, Europe/Paris",
+            )),
+        ),
+        (
+            "colour=red",
+            Err(RequestError::UnknownParameter("colour".into())),
+        ),
+        (
+            "subject=math&subject=art",
+            Err(RequestError::invalid("subject", "given more than once")),
+        ),
+        (
+            "subject=%ZZ",
+            Err(RequestError::invalid("%ZZ", "bad percent-encoding")),
+        ),
+        (
+            "subject=%FF",
+            Err(RequestError::invalid("%FF", "not UTF-8")),
+        ),
+        (
+            "from=2000-01-01&to=2024-01-01",
+            Err(RequestError::invalid(
+                "from",
+                "the range spans more than 3660 buckets",
+            )),
+        ),
+        (
+            "subject=computer+science&&",
+            Ok((date("2024-05-02"), date("2024-05-31"), 30)),
+        ),
+    ];
+    for (query, expected) in cases {
+        let got = parse("tutoring", query).map(|q| (q.from, q.to, q.buckets().len()));
+        assert_eq!(got, expected, "{query}");
+    }
+    assert_eq!(
+        parse("tutoring", "subject=computer+science").map(|q| q.filters["subject"].clone()),
+        Ok("computer science".to_owned())
+    );
+    assert_eq!(
+        parse("finance", ""),
+        Err(RequestError::UnknownDashboard("finance".into()))
+    );
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn sql_and_parameters() {
+    let q = parse(
+        "revenue",
+        "from=2024-05-01&to=2024-05-02&currency=EUR&tz=Europe/Paris",
+    )
+    .expect("query");
+    let (sql, params) = q.sql();
+    assert!(
+        sql.ends_with("AND json_extract(dimensions, '$.currency') = ?6"),
+        "{sql}"
+    );
+    assert_eq!(params[0], SqlValue::Text("Europe/Paris".into()));
+    assert_eq!(params[1], SqlValue::Text("day".into()));
+    assert!(
+        params[2]
+            .as_str()
+            .is_some_and(|m| m.contains("\"revenue_net\""))
+    );
+    // 2024-05-01T00:00+02:00 to 2024-05-03T00:00+02:00.
+    assert_eq!(params[3], SqlValue::Integer(1_714_514_400_000));
+    assert_eq!(params[4], SqlValue::Integer(1_714_687_200_000));
+    assert_eq!(params[5], SqlValue::Text("EUR".into()));
+}
+
+fn row(metric: &str, start: i64, dims: &str, value: SqlValue) -> Vec<SqlValue> {
+    vec![
+        SqlValue::Text(metric.into()),
+        SqlValue::Integer(start),
+        SqlValue::Text(dims.into()),
+        value,
+    ]
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn response_shape() {
+    let q = parse("revenue", "from=2024-05-01&to=2024-05-03").expect("query");
+    let day = 86_400_000;
+    let d1 = 1_714_521_600_000;
+    let rows = vec![
+        row("arppu", d1, r#"{"currency":"EUR"}"#, SqlValue::Real(4500.5)),
+        row(
+            "revenue_net",
+            d1 + day,
+            r#"{"currency":"EUR"}"#,
+            SqlValue::Integer(-300),
+        ),
+        row(
+            "revenue_gross",
+            d1,
+            r#"{"currency":"EUR"}"#,
+            SqlValue::Integer(4500),
+        ),
+        row(
+            "top_tutors_by_revenue",
+            d1,
+            r#"{"currency":"EUR","rank":"10","tutorId":"t9"}"#,
+            SqlValue::Integer(5),
+        ),
+        row(
+            "top_tutors_by_revenue",
+            d1,
+            r#"{"currency":"EUR","rank":"2","tutorId":"t2"}"#,
+            SqlValue::Integer(50),
+        ),
+        row("booked_minutes", d1, "{}", SqlValue::Integer(60)),
+    ];
+    let response =
+        shape_response(&q, Some("2024-05-31T22:00:00.000Z".into()), &rows).expect("shape");
+    let body = serde_json::to_value(&response).expect("json");
+    assert_eq!(body["dashboard"], "REVENUE");
+    assert_eq!(body["refreshedAt"], "2024-05-31T22:00:00.000Z");
+    assert_eq!(body["timeZone"], "UTC");
+    assert_eq!(body["granularity"], "day");
+    let names: Vec<&str> = response
+        .series
+        .iter()
+        .map(|s| s.metric_name.as_str())
+        .collect();
+    // Dashboard order; metrics the dashboard does not show are left out.
+    assert_eq!(
+        names,
+        [
+            "revenue_gross",
+            "revenue_net",
+            "arppu",
+            "top_tutors_by_revenue",
+            "top_tutors_by_revenue"
+        ]
+    );
+    assert_eq!(
+        body["series"][0],
+        json!({"metricName": "revenue_gross", "dimensions": {"currency": "EUR"}, "points": [
+            {"timestamp": "2024-05-01T00:00:00Z", "value": 4500},
+            {"timestamp": "2024-05-02T00:00:00Z", "value": 0},
+            {"timestamp": "2024-05-03T00:00:00Z", "value": 0}]})
+    );
+    assert_eq!(body["series"][1]["points"][1]["value"], -300);
+    // Rates are not zero-filled.
+    assert_eq!(
+        body["series"][2]["points"],
+        json!([{"timestamp": "2024-05-01T00:00:00Z", "value": 4500.5}])
+    );
+    // Ranks in numeric order.
+    assert_eq!(body["series"][3]["dimensions"]["rank"], "2");
+    let bad = vec![vec![SqlValue::Text("dau".into())]];
+    assert!(shape_response(&q, None, &bad).is_err());
+    let nan = vec![row("arppu", d1, "{}", SqlValue::Real(f64::NAN))];
+    assert!(shape_response(&q, None, &nan).is_err());
+    let empty = shape_response(&q, None, &[]).expect("empty");
+    assert!(empty.series.is_empty() && empty.refreshed_at.is_none());
+}

@@ -1,0 +1,244 @@
+//! The refresh's guarantees against a real SQLite: late events re-attribute old buckets,
+//! zones come and go, runs can be bounded, reruns change nothing, a locked store fails
+//! cleanly, and a dashboard reads back what was stored.
+
+use serde_json::json;
+
+use crate::engine_tests::{D1, D5, history, ms, now, refreshed, value};
+use crate::refresh::{rebuild, refresh};
+use crate::settings::Settings;
+use crate::store::{MetricsStore, SqlValue};
+use crate::test_store::{TestStore, block_on};
+use crate::time::Zone;
+
+#[test]
+fn late_events_reattribute_old_buckets() {
+    block_on(async {
+        let settings = Settings::default();
+        let mut store = TestStore::new().await;
+        let all = history();
+        // The booking of s1 and the course arrive last: until then p1's and p3's subject is unknown.
+        let (late, early): (Vec<_>, Vec<_>) = all
+            .into_iter()
+            .partition(|e| e.event_id == "b1" || e.event_id == "c1");
+        store.ingest(&early).await;
+        refresh(&mut store, &settings, now()).await.expect("first");
+        let day = store.metrics("UTC", "day").await;
+        assert_eq!(
+            value(
+                &day,
+                "revenue_gross",
+                D1,
+                &[("currency", "EUR"), ("subject", "unknown")]
+            ),
+            Some(json!(4500))
+        );
+        store.ingest(&late).await;
+        let report = refresh(&mut store, &settings, now()).await.expect("second");
+        assert_eq!((report.from_seq, report.to_seq), (20, 22));
+        let day = store.metrics("UTC", "day").await;
+        assert_eq!(
+            value(
+                &day,
+                "revenue_gross",
+                D1,
+                &[("currency", "EUR"), ("subject", "unknown")]
+            ),
+            None
+        );
+        assert_eq!(
+            value(
+                &day,
+                "revenue_gross",
+                D1,
+                &[("currency", "EUR"), ("subject", "math")]
+            ),
+            Some(json!(4500))
+        );
+        assert_eq!(
+            value(&day, "enrollments", D5, &[("subject", "math")]),
+            Some(json!(2))
+        );
+        let mut fresh = refreshed(&history(), &settings).await;
+        for g in ["day", "week", "month"] {
+            assert_eq!(
+                store.metrics("UTC", g).await,
+                fresh.metrics("UTC", g).await,
+                "{g}"
+            );
+        }
+    });
+}
+
+#[test]
+fn time_zones_are_built_when_added_and_dropped_when_removed() {
+    block_on(async {
+        let mut store = refreshed(&history(), &Settings::default()).await;
+        let paris = Settings::from_variables(Some("Europe/Paris"), None).expect("settings");
+        let report = refresh(&mut store, &paris, now()).await.expect("refresh");
+        assert_eq!(report.zones_rebuilt, vec!["Europe/Paris".to_owned()]);
+        let day = store.metrics("Europe/Paris", "day").await;
+        // 2024-05-01 in Paris starts at 04-30T22:00Z.
+        let start = "2024-04-30T22:00:00Z";
+        assert_eq!(value(&day, "dau", start, &[]), Some(json!(2)));
+        assert_eq!(
+            Zone::parse("Europe/Paris").map(|z| z.format(ms(start))),
+            Some("2024-05-01T00:00:00+02:00".into())
+        );
+        let again = refresh(&mut store, &paris, now()).await.expect("again");
+        assert!(again.zones_rebuilt.is_empty());
+        assert_eq!(again.buckets_recomputed, 0);
+        refresh(&mut store, &Settings::default(), now())
+            .await
+            .expect("drop");
+        assert!(store.metrics("Europe/Paris", "day").await.is_empty());
+    });
+}
+
+#[test]
+fn bounded_runs_and_rebuild() {
+    block_on(async {
+        let limited = Settings::from_variables(None, Some("5")).expect("settings");
+        let mut store = TestStore::new().await;
+        store.ingest(&history()).await;
+        let mut runs = 0;
+        loop {
+            let report = refresh(&mut store, &limited, now()).await.expect("refresh");
+            runs += 1;
+            assert!(report.to_seq - report.from_seq <= 5);
+            if !report.more_pending {
+                break;
+            }
+        }
+        assert_eq!(runs, 5);
+        let mut fresh = refreshed(&history(), &Settings::default()).await;
+        assert_eq!(
+            store.metrics("UTC", "day").await,
+            fresh.metrics("UTC", "day").await
+        );
+        let report = rebuild(&mut store, &Settings::default(), now())
+            .await
+            .expect("rebuild");
+        assert_eq!((report.from_seq, report.to_seq), (0, 22));
+        assert_eq!(
+            store.metrics("UTC", "month").await,
+            fresh.metrics("UTC", "month").await
+        );
+    });
+}
+
+#[test]
+fn empty_store_and_no_new_events() {
+    block_on(async {
+        let mut store = TestStore::new().await;
+        let report = refresh(&mut store, &Settings::default(), now())
+            .await
+            .expect("empty");
+        assert_eq!(
+            (report.from_seq, report.to_seq, report.more_pending),
+            (0, 0, false)
+        );
+        assert!(store.metrics("UTC", "day").await.is_empty());
+        store.ingest(&history()).await;
+        refresh(&mut store, &Settings::default(), now())
+            .await
+            .expect("refresh");
+        let before = store.metrics("UTC", "day").await;
+        let later = "2024-06-02T00:00:00Z".parse().expect("later");
+        let report = refresh(&mut store, &Settings::default(), later)
+            .await
+            .expect("again");
+        assert_eq!(report.from_seq, report.to_seq);
+        assert_eq!(store.metrics("UTC", "day").await, before);
+        let state = store
+            .query("SELECT refreshed_at FROM metric_state", &[])
+            .await
+            .expect("state");
+        assert_eq!(
+            state,
+            vec![vec![SqlValue::Text("2024-06-02T00:00:00.000Z".into())]]
+        );
+    });
+}
+
+#[test]
+fn a_refresh_waits_for_another_writer_and_rolls_back_on_failure() {
+    block_on(async {
+        let dir = std::env::temp_dir().join(format!("metrics-lock-{}", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        let db = libsql::Builder::new_local(&dir).build().await.expect("db");
+        let mut a = TestStore {
+            conn: db.connect().expect("a"),
+        };
+        let mut b = TestStore {
+            conn: db.connect().expect("b"),
+        };
+        for statement in events::store::SCHEMA_STATEMENTS {
+            a.execute(statement, &[]).await.expect("schema");
+        }
+        a.ingest(&history()).await;
+        refresh(&mut a, &Settings::default(), now())
+            .await
+            .expect("first");
+        b.execute("BEGIN IMMEDIATE", &[]).await.expect("lock");
+        a.ingest(&[]).await;
+        // `a` cannot take the write lock while `b` holds it: the refresh fails, changing nothing.
+        let err = refresh(&mut a, &Settings::default(), now())
+            .await
+            .expect_err("locked");
+        assert!(err.to_string().contains("locked"), "{err}");
+        b.execute("COMMIT", &[]).await.expect("unlock");
+        let report = refresh(&mut a, &Settings::default(), now())
+            .await
+            .expect("after");
+        assert_eq!(report.from_seq, report.to_seq);
+        let _ = std::fs::remove_file(&dir);
+    });
+}
+
+#[test]
+fn dashboard_read_through_the_store() {
+    block_on(async {
+        let settings = Settings::default();
+        let mut store = TestStore::new().await;
+        crate::refresh::ensure_schema(&mut store)
+            .await
+            .expect("schema");
+        let query = crate::read::DashboardQuery::parse(
+            "tutoring",
+            Some("from=2024-05-01&to=2024-05-03&subject=math"),
+            now(),
+            &settings,
+        )
+        .expect("query");
+        let before = crate::read::read_dashboard(&mut store, &query)
+            .await
+            .expect("empty read");
+        assert!(before.refreshed_at.is_none() && before.series.is_empty());
+        store.ingest(&history()).await;
+        refresh(&mut store, &settings, now())
+            .await
+            .expect("refresh");
+        let response = crate::read::read_dashboard(&mut store, &query)
+            .await
+            .expect("read");
+        assert_eq!(
+            response.refreshed_at.as_deref(),
+            Some("2024-06-01T00:00:00.000Z")
+        );
+        let body = serde_json::to_value(&response).expect("json");
+        assert_eq!(
+            body["series"][0],
+            json!({"metricName": "sessions_booked", "dimensions": {"subject": "math"}, "points": [
+                {"timestamp": "2024-05-01T00:00:00Z", "value": 1},
+                {"timestamp": "2024-05-02T00:00:00Z", "value": 0},
+                {"timestamp": "2024-05-03T00:00:00Z", "value": 0}]})
+        );
+        assert!(
+            response
+                .series
+                .iter()
+                .all(|s| s.dimensions.get("subject").map(String::as_str) == Some("math"))
+        );
+    });
+}
