@@ -75,10 +75,12 @@ async fn connection() -> Result<Connection, Failure> {
         return Ok(conn);
     }
     let conn = Connection::open_default().await.map_err(failure("open"))?;
+    // A remote libSQL database may refuse PRAGMAs and manages its own durability; if the
+    // database is unreachable, `BEGIN` fails next and the request gets its 503.
     for pragma in store::CONNECTION_PRAGMAS {
-        when_unlocked(&conn, pragma)
-            .await
-            .map_err(failure(pragma))?;
+        if let Err(e) = when_unlocked(&conn, pragma).await {
+            eprintln!("track-event: {pragma}: {e:?}");
+        }
     }
     Ok(conn)
 }

@@ -327,4 +327,5 @@ fn a_store_that_cannot_commit_is_a_503_with_retry_after() {
     assert_eq!(reply.header("retry-after"), Some("1"));
     // Parsing still comes first: a bad body is a 400, not a 503.
     assert_error(&post_json(&host, &json!([])), 400, "empty_batch");
+    assert!(!host.state_dir.join("sqlite_db.db").exists());
 }

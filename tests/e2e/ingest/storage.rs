@@ -232,3 +232,27 @@ fn concurrent_writers_all_commit_and_every_batch_is_whole() {
         assert_eq!(span[1], 19, "{span:?}");
     }
 }
+
+#[test]
+fn a_batch_commits_whole_or_not_at_all() {
+    // The events table seeded with a constraint some rows break: the insert then fails half
+    // way through a batch, after earlier rows (and a whole earlier chunk) went in.
+    let table = events::store::CREATE_EVENTS_TABLE.replace(
+        "UNIQUE (source, event_id)",
+        "UNIQUE (source, event_id), CHECK (event_id NOT LIKE 'poison%')",
+    );
+    assert_ne!(table, events::store::CREATE_EVENTS_TABLE);
+    let host = ingest_host().args(&["--sqlite", &table]).start();
+    let db = Db::of(&host);
+    let mut batch: Vec<Value> = (0..150).map(|i| enrolled(&format!("a-{i}"))).collect();
+    batch[120] = enrolled("poison-1");
+    let reply = post_json(&host, &Value::Array(batch.clone()));
+    let message = assert_error(&reply, 503, "store_unavailable");
+    assert!(message.contains("CHECK constraint failed"), "{message}");
+    assert_eq!(reply.header("retry-after"), Some("1"));
+    assert_eq!(db.count(), 0);
+    // Without the poison, the same batch goes in whole, on the same instance's connection.
+    batch.remove(120);
+    assert_report(&post_json(&host, &Value::Array(batch)), 149, 0);
+    assert_eq!(db.count(), 149);
+}
