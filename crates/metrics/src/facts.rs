@@ -5,7 +5,8 @@
 //!
 //! A fact keeps the earliest event of its entity (by timestamp, then `seq`), so folding the
 //! same events twice, or in another order, gives the same facts. Before a fact changes, the
-//! instants whose buckets depend on it are recorded in `metric_touched`: the fact's old
+//! instants whose buckets depend on it are recorded in `metric_touched` (kind `fact`; the
+//! new events' own instants are kind `event`): the fact's old
 //! instant, and the instants of the facts it describes (a late `session_booked` changes the
 //! subject of its payments and of their refunds; a late `course_published` changes the
 //! subject of everything about the course; a payment, the attribution of its refunds; a
@@ -56,7 +57,7 @@ const FUNNEL_TYPES: [KnownType; 4] = [
 
 /// Statements recording the instants the new events touch, run before [`upserts`].
 pub(crate) fn touches() -> Vec<String> {
-    let touch = "INSERT OR IGNORE INTO metric_touched (slot_ms)";
+    let touch = "INSERT INTO metric_touched";
     let session_keys = format!("SELECT {} {}", prop("sessionId"), new_events(SessionBooked));
     let course_keys = format!(
         "SELECT {} {}",
@@ -137,18 +138,50 @@ pub(crate) fn touches() -> Vec<String> {
             s = slot("registered_ms"),
             new = new_events(UserRegistered),
         ),
-        cohort_touches(),
     ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, sql)| {
+        // The first statement records the new events' own instants (`event`), the others
+        // the instants of facts whose attribution or earliest event may change (`fact`).
+        let kind = if i == 0 { "event" } else { "fact" };
+        let select = sql.strip_prefix(touch).unwrap_or(&sql).to_owned();
+        format!("INSERT OR IGNORE INTO metric_touched (kind, slot_ms) SELECT '{kind}', * FROM ({select})")
+    })
+    .chain([cohort_touches()])
+    .collect()
 }
 
-/// Records the registration instants of the users the new events move in the funnel (run
-/// before and after [`upserts`], to catch the cohort a user leaves and the one they join).
+/// Records, before [`upserts`], the cohorts the new events may change: the registration
+/// instant of users who register again (`members`: they may leave the cohort), and of users
+/// whose first booking, enrollment or payment moves earlier (`funnel`).
 pub(crate) fn cohort_touches() -> String {
     format!(
-        "INSERT OR IGNORE INTO metric_touched_cohorts (slot_ms) SELECT {s} FROM metric_users \
-         WHERE registered_ms IS NOT NULL AND user_id IN (SELECT e.user_id {new})",
-        s = slot("registered_ms"),
+        "INSERT OR IGNORE INTO metric_touched_cohorts (kind, slot_ms) \
+         SELECT CASE WHEN k.registers THEN 'members' ELSE 'funnel' END, {s} \
+         FROM metric_users u JOIN (SELECT e.user_id, MAX(e.event_type = '{reg}') AS registers, \
+           MIN(CASE WHEN e.event_type IN ('{book}', '{enroll}') THEN e.timestamp_ms END) AS engaged, \
+           MIN(CASE WHEN e.event_type = '{pay}' THEN e.timestamp_ms END) AS paid \
+           {new} GROUP BY e.user_id) k ON k.user_id = u.user_id \
+         WHERE u.registered_ms IS NOT NULL AND (k.registers \
+           OR (k.engaged IS NOT NULL AND (u.first_engaged_ms IS NULL OR k.engaged < u.first_engaged_ms)) \
+           OR (k.paid IS NOT NULL AND (u.first_paid_ms IS NULL OR k.paid < u.first_paid_ms)))",
+        s = slot("u.registered_ms"),
+        reg = UserRegistered.as_str(),
+        book = SessionBooked.as_str(),
+        enroll = CourseEnrolled.as_str(),
+        pay = PaymentSucceeded.as_str(),
         new = new_events_in(&FUNNEL_TYPES),
+    )
+}
+
+/// Records, after [`upserts`], the cohort that users who registered now belong to.
+pub(crate) fn joined_cohorts() -> String {
+    format!(
+        "INSERT OR IGNORE INTO metric_touched_cohorts (kind, slot_ms) SELECT 'members', {s} \
+         FROM metric_users WHERE registered_ms IS NOT NULL AND user_id IN (SELECT e.user_id {new})",
+        s = slot("registered_ms"),
+        new = new_events(UserRegistered),
     )
 }
 

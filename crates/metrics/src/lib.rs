@@ -57,6 +57,9 @@ mod reference;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod proptests;
 
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod demo_tests;
+
 pub use catalog::{Dashboard, METRICS, MetricKind, MetricSpec};
 pub use error::{ConfigError, MetricsError, RequestError};
 pub use read::{

@@ -11,8 +11,12 @@ use crate::time::{Bucket, Granularity, Zone, days_between};
 pub(crate) struct Touched {
     /// Instants of new events and of facts whose attribution changed.
     pub slots: Vec<i64>,
-    /// Registration instants of users whose funnel position changed.
+    /// Instants of new events only: the only instants where activity can change.
+    pub event_slots: Vec<i64>,
+    /// Registration instants of cohorts whose funnel may have changed.
     pub cohort_slots: Vec<i64>,
+    /// Registration instants of cohorts whose members may have changed (a subset).
+    pub member_slots: Vec<i64>,
     /// The first and last activity slot before the run, if any.
     pub old_range: Option<(i64, i64)>,
     /// The first and last activity slot after the run, if any.
@@ -66,8 +70,18 @@ impl ZonePlan {
             grown.extend(days_between(first, old_first).filter(|d| *d < old_first));
             grown.extend(days_between(old_last, last).filter(|d| *d > old_last));
         }
+        // Activity changes only where new events are.
+        let event_days: BTreeSet<NaiveDate> = if full {
+            days.clone()
+        } else {
+            touched
+                .event_slots
+                .iter()
+                .map(|s| zone.date_of(*s))
+                .collect()
+        };
         let mut rolling: BTreeSet<NaiveDate> = grown.clone();
-        for day in &days {
+        for day in &event_days {
             let end = day
                 .checked_add_days(Days::new(WINDOW_DAYS - 1))
                 .unwrap_or(*day);
@@ -77,15 +91,15 @@ impl ZonePlan {
             rolling_runs: runs(&rolling),
             ..ZonePlan::default()
         };
-        let cohort_days: BTreeSet<NaiveDate> = if full {
-            days.clone()
-        } else {
-            touched
-                .cohort_slots
-                .iter()
-                .map(|s| zone.date_of(*s))
-                .collect()
+        let dates = |slots: &[i64]| -> BTreeSet<NaiveDate> {
+            if full {
+                days.clone()
+            } else {
+                slots.iter().map(|s| zone.date_of(*s)).collect()
+            }
         };
+        let (cohort_days, member_days) =
+            (dates(&touched.cohort_slots), dates(&touched.member_slots));
         for (i, g) in Granularity::ALL.into_iter().enumerate() {
             let periods = |set: &BTreeSet<NaiveDate>| -> BTreeSet<NaiveDate> {
                 set.iter().map(|d| g.period_start(*d)).collect()
@@ -97,12 +111,14 @@ impl ZonePlan {
             }
             let cohorts = periods(&cohort_days);
             plan.cohorts[i] = cohorts.iter().map(bucket).collect();
-            let activity: BTreeSet<NaiveDate> =
-                periods(&days).union(&periods(&grown)).copied().collect();
+            let activity: BTreeSet<NaiveDate> = periods(&event_days)
+                .union(&periods(&grown))
+                .copied()
+                .collect();
             plan.cells[i] = cells(
                 zone,
                 g,
-                &cohorts,
+                &periods(&member_days),
                 &activity,
                 g.period_start(first),
                 g.period_start(last),
@@ -197,7 +213,9 @@ mod tests {
     fn late_event_touches_its_day_and_the_windows_after_it() {
         let touched = Touched {
             slots: vec![ms("2024-03-05")],
+            event_slots: vec![ms("2024-03-05")],
             cohort_slots: vec![],
+            member_slots: vec![],
             old_range: Some((ms("2024-01-01"), ms("2024-03-20"))),
             new_range: Some((ms("2024-01-01"), ms("2024-03-20"))),
         };
@@ -228,7 +246,9 @@ mod tests {
     fn growth_and_full_rebuilds() {
         let grown = Touched {
             slots: vec![ms("2024-03-25")],
+            event_slots: vec![ms("2024-03-25")],
             cohort_slots: vec![ms("2024-03-25")],
+            member_slots: vec![ms("2024-03-25")],
             old_range: Some((ms("2024-03-01"), ms("2024-03-20"))),
             new_range: Some((ms("2024-03-01"), ms("2024-03-25"))),
         };
@@ -257,7 +277,9 @@ mod tests {
         );
         let earlier = Touched {
             slots: vec![ms("2023-12-01")],
+            event_slots: vec![ms("2023-12-01")],
             cohort_slots: vec![],
+            member_slots: vec![],
             old_range: Some((ms("2024-03-01"), ms("2024-03-20"))),
             new_range: Some((ms("2023-12-01"), ms("2024-03-20"))),
         };

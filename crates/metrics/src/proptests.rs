@@ -161,7 +161,7 @@ fn reference_table(events: &[Stored], zones: &[Zone]) -> Table {
 }
 
 /// Equal keys, equal integers, floats within 1e-9 (relative).
-fn same(a: &Table, b: &Table) -> Result<(), String> {
+pub(crate) fn same(a: &Table, b: &Table) -> Result<(), String> {
     let keys_a: BTreeSet<_> = a.keys().collect();
     let keys_b: BTreeSet<_> = b.keys().collect();
     if keys_a != keys_b {

@@ -137,7 +137,24 @@ async fn run<S: MetricsStore>(
     };
     if upto > last {
         fold_events(store, last, upto).await?;
-        touched.slots = column_i64(store, "SELECT slot_ms FROM metric_touched", "touched").await?;
+        touched.slots = column_i64(
+            store,
+            "SELECT DISTINCT slot_ms FROM metric_touched",
+            "touched",
+        )
+        .await?;
+        touched.event_slots = column_i64(
+            store,
+            "SELECT slot_ms FROM metric_touched WHERE kind = 'event'",
+            "touched",
+        )
+        .await?;
+        touched.member_slots = column_i64(
+            store,
+            "SELECT slot_ms FROM metric_touched_cohorts WHERE kind = 'members'",
+            "cohorts",
+        )
+        .await?;
         touched.cohort_slots = column_i64(
             store,
             "SELECT slot_ms FROM metric_touched_cohorts",
@@ -206,7 +223,7 @@ async fn fold_events<S: MetricsStore>(
     for sql in facts::upserts() {
         exec(store, &sql, &range, "facts").await?;
     }
-    exec(store, &facts::cohort_touches(), &range, "cohorts").await
+    exec(store, &facts::joined_cohorts(), &range, "cohorts").await
 }
 
 async fn activity_range<S: MetricsStore>(

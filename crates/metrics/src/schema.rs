@@ -53,7 +53,7 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     subject TEXT NOT NULL,
     PRIMARY KEY (session_id, outcome)
 )",
-    "CREATE INDEX IF NOT EXISTS metric_outcomes_at ON metric_outcomes (at_ms)",
+    "CREATE INDEX IF NOT EXISTS metric_outcomes_at ON metric_outcomes (outcome, at_ms)",
     // Per course: its earliest publication (publisher and subject).
     "CREATE TABLE IF NOT EXISTS metric_courses (
     course_id TEXT PRIMARY KEY,
@@ -119,9 +119,19 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS metric_reviews_at ON metric_reviews (at_ms)",
     "CREATE INDEX IF NOT EXISTS metric_reviews_course ON metric_reviews (course_id)",
     // Instants whose buckets the current run recomputes (cleared by every run).
-    "CREATE TABLE IF NOT EXISTS metric_touched (slot_ms INTEGER PRIMARY KEY) WITHOUT ROWID",
-    // Registration instants whose signup cohorts the current run recomputes.
-    "CREATE TABLE IF NOT EXISTS metric_touched_cohorts (slot_ms INTEGER PRIMARY KEY) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS metric_touched (
+    kind TEXT NOT NULL, -- event: a new event's instant; fact: a changed fact's instant
+    slot_ms INTEGER NOT NULL,
+    PRIMARY KEY (kind, slot_ms)
+) WITHOUT ROWID",
+    // Registration instants whose signup cohorts the current run recomputes: `members`
+    // when a user joins or leaves the cohort (funnel and retention), `funnel` when a user's
+    // first booking or payment moves (funnel only).
+    "CREATE TABLE IF NOT EXISTS metric_touched_cohorts (
+    kind TEXT NOT NULL,
+    slot_ms INTEGER NOT NULL,
+    PRIMARY KEY (kind, slot_ms)
+) WITHOUT ROWID",
     // The served, pre-aggregated metrics.
     "CREATE TABLE IF NOT EXISTS dashboard_metrics (
     zone TEXT NOT NULL, -- IANA time zone of the buckets
