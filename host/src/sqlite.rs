@@ -10,6 +10,9 @@ use wasmtime::component::{Accessor, FutureReader, HasData, Resource, StreamReade
 /// A guest opens at most this many connections at once.
 const MAX_CONNECTIONS: usize = 256;
 
+/// How long an embedded connection waits for another's lock (rusqlite's default, which Spin uses).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Every database the app may use, opened lazily and shared by all instances.
 pub struct Databases {
     databases: BTreeMap<String, Database>,
@@ -41,7 +44,8 @@ impl Databases {
         self.databases.contains_key(name)
     }
 
-    /// A new connection to a database.
+    /// A new connection to a database. Embedded connections wait up to 5 s for a lock, as
+    /// Spin's do; a remote database does not connect until the first query.
     pub async fn connect(&self, name: &str) -> Result<libsql::Connection, Error> {
         let db = self.databases.get(name).ok_or(Error::NoSuchDatabase)?;
         let database = db
@@ -49,7 +53,11 @@ impl Databases {
             .get_or_try_init(|| open(&db.location))
             .await
             .map_err(|e| Error::Io(e.to_string()))?;
-        database.connect().map_err(io_error)
+        let conn = database.connect().map_err(io_error)?;
+        if !matches!(db.location, SqliteLocation::Remote { .. }) {
+            conn.busy_timeout(BUSY_TIMEOUT).map_err(io_error)?;
+        }
+        Ok(conn)
     }
 
     /// Runs `--sqlite` statements against the `default` database before serving.
@@ -165,8 +173,22 @@ fn from_libsql(value: libsql::Value) -> Value {
     }
 }
 
-/// Runs one statement and buffers its rows, as Spin does.
+/// Runs one statement and buffers its rows, as Spin does. Embedded SQLite works (and waits for
+/// locks) synchronously, so it runs on a blocking thread, never on the server's workers.
 async fn query(
+    conn: &libsql::Connection,
+    statement: &str,
+    parameters: Vec<Value>,
+) -> Result<QueryResult, Error> {
+    let conn = conn.clone();
+    let statement = statement.to_owned();
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || runtime.block_on(query_now(&conn, &statement, parameters)))
+        .await
+        .map_err(|e| Error::Io(format!("query task failed: {e}")))?
+}
+
+async fn query_now(
     conn: &libsql::Connection,
     statement: &str,
     parameters: Vec<Value>,
