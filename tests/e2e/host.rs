@@ -77,7 +77,10 @@ fn a_trapping_component_gets_a_500_and_the_host_keeps_serving() {
     let log = std::fs::read_to_string(host.state_dir.join("logs/probe_stderr.txt")).unwrap();
     assert!(log.contains("the probe was asked to trap"), "{log}");
     let errors = host.errors.lock().unwrap().clone();
-    assert!(errors.contains("component 'probe' instance failed"), "{errors}");
+    assert!(
+        errors.contains("component 'probe' instance failed"),
+        "{errors}"
+    );
 }
 
 #[test]
