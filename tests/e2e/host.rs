@@ -346,6 +346,18 @@ fn shutdown_lets_in_flight_requests_finish() {
     assert!(status.success(), "{status}");
 }
 
+/// Runs `up` on a manifest that must fail at start-up with exit code 1; returns its stderr.
+fn up_fails(manifest: &str) -> String {
+    let listen = format!("127.0.0.1:{}", free_port());
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_spin-local"))
+        .args(["up", "-f", manifest, "--listen", &listen])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    stderr
+}
+
 fn write_manifest(dir: &std::path::Path, body: &str) -> String {
     let path = dir.join("spin.toml");
     std::fs::write(
@@ -387,19 +399,7 @@ fn start_up_errors_are_one_clear_line() {
         ),
     ];
     for (body, needle) in cases {
-        let manifest = write_manifest(dir.path(), body);
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_spin-local"))
-            .args([
-                "up",
-                "-f",
-                &manifest,
-                "--listen",
-                &format!("127.0.0.1:{}", free_port()),
-            ])
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        let stderr = up_fails(&write_manifest(dir.path(), body));
         assert!(stderr.contains(needle), "{stderr} should contain {needle}");
         assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
     }
@@ -538,18 +538,7 @@ fn a_bad_cron_expression_is_a_start_up_error() {
             wasm.display()
         ),
     );
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_spin-local"))
-        .args([
-            "up",
-            "-f",
-            &manifest,
-            "--listen",
-            &format!("127.0.0.1:{}", free_port()),
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let stderr = up_fails(&manifest);
     assert!(
         stderr.contains("invalid cron_expression 'every minute'"),
         "{stderr}"

@@ -132,27 +132,9 @@ impl HostBuilder {
             .command(port, &state_dir)
             .spawn()
             .expect("spawn spin-local");
-        // Drain stdout so the host never blocks on a full pipe; keep it for the banner tests.
-        let banner = Arc::new(Mutex::new(String::new()));
-        let stdout = child.stdout.take().unwrap();
-        let sink = banner.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let mut text = sink.lock().unwrap();
-                text.push_str(&line);
-                text.push('\n');
-            }
-        });
-        let errors = Arc::new(Mutex::new(String::new()));
-        let stderr = child.stderr.take().unwrap();
-        let sink = errors.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let mut text = sink.lock().unwrap();
-                text.push_str(&line);
-                text.push('\n');
-            }
-        });
+        // Drain both pipes so the host never blocks on a full one; keep them for assertions.
+        let banner = drain(child.stdout.take().unwrap());
+        let errors = drain(child.stderr.take().unwrap());
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
@@ -196,6 +178,20 @@ impl HostBuilder {
             String::from_utf8_lossy(&output.stderr).into_owned(),
         )
     }
+}
+
+/// Collects what a pipe carries, line by line, on a thread of its own.
+fn drain(pipe: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> {
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = text.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            let mut text = sink.lock().unwrap();
+            text.push_str(&line);
+            text.push('\n');
+        }
+    });
+    text
 }
 
 impl Host {
