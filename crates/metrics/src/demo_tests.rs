@@ -10,7 +10,7 @@ use events::AnalyticsEvent;
 use crate::refresh::refresh;
 use crate::settings::Settings;
 use crate::store::{MetricsStore, Row, SqlValue, StoreError};
-use crate::test_store::{TestStore, block_on};
+use crate::test_support::{TestStore, block_on};
 use crate::time::Granularity;
 
 fn history(config: &DemoConfig) -> Vec<AnalyticsEvent> {

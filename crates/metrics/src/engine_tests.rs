@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::read::DashboardMetric;
 use crate::refresh::refresh;
 use crate::settings::Settings;
-use crate::test_store::{TestStore, block_on, event};
+use crate::test_support::{TestStore, block_on, event};
 
 pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
     "2024-06-01T00:00:00Z".parse().expect("now")

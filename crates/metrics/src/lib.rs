@@ -43,7 +43,7 @@ mod windows;
 mod read_tests;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
-mod test_store;
+mod test_support;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod engine_tests;

@@ -14,7 +14,7 @@ use crate::read::DashboardMetric;
 use crate::reference::{self, Stored, Table, V};
 use crate::refresh::{rebuild, refresh};
 use crate::settings::Settings;
-use crate::test_store::{TestStore, block_on};
+use crate::test_support::{TestStore, block_on};
 use crate::time::{Granularity, Zone};
 
 const ZONES: &str = "America/New_York,Asia/Kathmandu";

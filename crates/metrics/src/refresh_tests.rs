@@ -8,7 +8,7 @@ use crate::engine_tests::{D1, D5, history, ms, now, refreshed, value};
 use crate::refresh::{rebuild, refresh};
 use crate::settings::Settings;
 use crate::store::{MetricsStore, SqlValue};
-use crate::test_store::{TestStore, block_on};
+use crate::test_support::{TestStore, block_on};
 use crate::time::Zone;
 
 #[test]
