@@ -360,5 +360,7 @@ mod tests {
         keys.sort_unstable();
         assert_eq!(keys, DIMENSION_KEYS);
         assert_eq!(names_where(|m| m.kind == Rolling).len(), 4);
+        // The constructors also work at run time.
+        assert!(spec("x", Sum, true).served && !hidden("y").served);
     }
 }

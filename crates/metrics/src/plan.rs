@@ -292,6 +292,32 @@ mod tests {
 
     #[test]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_re_attributed_fact_recomputes_its_buckets_only() {
+        // A completion today re-computes the enrollment's day weeks ago (its rate), but
+        // activity changed only today: no rolling windows or retention cells back then.
+        let touched = Touched {
+            slots: vec![ms("2024-02-01"), ms("2024-03-20")],
+            event_slots: vec![ms("2024-03-20")],
+            cohort_slots: vec![],
+            member_slots: vec![],
+            old_range: Some((ms("2024-01-01"), ms("2024-03-20"))),
+            new_range: Some((ms("2024-01-01"), ms("2024-03-20"))),
+        };
+        let plan = ZonePlan::new(Zone::UTC, &touched, false);
+        assert_eq!(plan.buckets[0].len(), 2);
+        assert_eq!(
+            plan.rolling_runs,
+            vec![(date("2024-03-20"), date("2024-03-20"))]
+        );
+        assert!(
+            plan.cells[0]
+                .iter()
+                .all(|c| c.period.first_day == date("2024-03-20"))
+        );
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn day_runs() {
         let days: BTreeSet<NaiveDate> = ["2024-01-01", "2024-01-02", "2024-01-04"]
             .iter()
