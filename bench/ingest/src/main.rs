@@ -193,7 +193,9 @@ fn native_rate(warm: &[Vec<u8>], timed: &[Vec<u8>], events: usize) -> Result<f64
 fn to_libsql(value: SqlValue) -> libsql::Value {
     match value {
         SqlValue::Integer(i) => libsql::Value::Integer(i),
+        SqlValue::Real(f) => libsql::Value::Real(f),
         SqlValue::Text(s) => libsql::Value::Text(s),
+        SqlValue::Blob(b) => libsql::Value::Blob(b),
         SqlValue::Null => libsql::Value::Null,
     }
 }

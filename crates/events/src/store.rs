@@ -117,23 +117,7 @@ const _: () = assert!(INSERT_CHUNK_ROWS * 8 <= 999);
 /// process (`NORMAL` in WAL mode would not).
 pub const CONNECTION_PRAGMAS: [&str; 2] = ["PRAGMA busy_timeout = 0", "PRAGMA synchronous = FULL"];
 
-/// Whether an SQLite error message says another connection holds the lock
-/// (`SQLITE_BUSY` / `SQLITE_LOCKED`): the statement can be retried after a pause.
-///
-/// ```
-/// assert!(events::store::is_locked("SQLite failure: `database is locked`"));
-/// assert!(!events::store::is_locked("no such table: analytics_events"));
-/// ```
-pub fn is_locked(message: &str) -> bool {
-    [
-        "database is locked",
-        "database table is locked",
-        "SQLITE_BUSY",
-        "SQLITE_LOCKED",
-    ]
-    .iter()
-    .any(|m| message.contains(m))
-}
+pub use sql_store::is_locked;
 
 /// Put the database file in write-ahead-log mode (persistent, so once per database is
 /// enough): one sync per commit instead of three, and readers (the metrics jobs) never
@@ -186,16 +170,7 @@ pub fn insert_chunk_params(events: &[IndexedEvent], received_at: DateTime<Utc>) 
         .collect()
 }
 
-/// A SQL parameter value, mapped by the caller to its SQLite client's type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SqlValue {
-    /// An `INTEGER`.
-    Integer(i64),
-    /// A `TEXT`.
-    Text(String),
-    /// `NULL`.
-    Null,
-}
+pub use sql_store::SqlValue;
 
 /// The 8 parameters of [`INSERT_EVENT`]: event id, source (`''` when absent), user id,
 /// event type, timestamp text, timestamp in ms, `received_at` text, properties JSON.

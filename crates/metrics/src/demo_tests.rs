@@ -9,7 +9,7 @@ use events::AnalyticsEvent;
 
 use crate::refresh::refresh;
 use crate::settings::Settings;
-use crate::store::{MetricsStore, Row, SqlValue, StoreError};
+use crate::store::{Row, SqlStore, SqlValue, StoreError};
 use crate::test_support::{TestStore, block_on};
 use crate::time::Granularity;
 
@@ -169,7 +169,7 @@ struct Timed {
     spent: Vec<(String, std::time::Duration)>,
 }
 
-impl MetricsStore for Timed {
+impl SqlStore for Timed {
     async fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<(), StoreError> {
         let started = Instant::now();
         let result = self.inner.execute(sql, params).await;

@@ -3,10 +3,10 @@
 //! rows, and the dashboard read path.
 //!
 //! This crate is for *what* is computed and *how*: it plans and runs SQL over a
-//! [`MetricsStore`] (a trait with `execute` and `query`), and shapes the rows into the
+//! [`SqlStore`] (a trait with `execute` and `query`), and shapes the rows into the
 //! response of `GET /metrics/{dashboard}`. It is *not* for I/O: it opens no database, reads
 //! no clock (callers pass `now`), and checks no credentials (the `auth` crate does). The
-//! `metrics` Spin component implements [`MetricsStore`] over Spin's SQLite interface and calls:
+//! `metrics` Spin component implements [`SqlStore`] over Spin's SQLite interface and calls:
 //!
 //! - on `POST /metrics/refresh` and on its cron schedule: [`refresh`];
 //! - on `GET /metrics/{dashboard}`: [`DashboardQuery::parse`], then [`read_dashboard`]
@@ -16,7 +16,7 @@
 //! gives exactly what a full recomputation would.
 //!
 //! ```no_run
-//! # async fn demo(store: &mut impl metrics::MetricsStore) -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn demo(store: &mut impl metrics::SqlStore) -> Result<(), Box<dyn std::error::Error>> {
 //! let settings = metrics::Settings::from_variables(Some("Europe/Paris"), None)?;
 //! let now = chrono::Utc::now();
 //! let report = metrics::refresh(store, &settings, now).await?;
@@ -68,6 +68,6 @@ pub use read::{
 };
 pub use refresh::{RefreshReport, ensure_schema, rebuild, refresh};
 pub use settings::Settings;
-pub use store::{MetricsStore, Row, SqlValue, StoreError};
+pub use store::{Row, SqlStore, SqlValue, StoreError};
 pub use time::{Granularity, Zone};
 pub use windows::FUNNEL_WINDOW_MS;

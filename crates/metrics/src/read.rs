@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::catalog::{DIMENSION_KEYS, Dashboard, metric};
 use crate::error::{MetricsError, RequestError, at};
 use crate::settings::Settings;
-use crate::store::{MetricsStore, Row, SqlValue};
+use crate::store::{Row, SqlStore, SqlValue};
 use crate::time::{Bucket, Granularity, Zone};
 
 /// The most buckets one request may span (ten years of days).
@@ -283,7 +283,7 @@ impl DashboardMetric {
 }
 
 /// Reads a dashboard: its rows and the last refresh time, shaped as the response.
-pub async fn read_dashboard<S: MetricsStore>(
+pub async fn read_dashboard<S: SqlStore>(
     store: &mut S,
     query: &DashboardQuery,
 ) -> Result<DashboardResponse, MetricsError> {

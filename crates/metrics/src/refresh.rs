@@ -9,7 +9,7 @@ use crate::groups::{self, DELETE, SUM_OF_DAYS};
 use crate::plan::{Touched, ZonePlan};
 use crate::schema::{RESET_STATEMENTS, SCHEMA_STATEMENTS};
 use crate::settings::Settings;
-use crate::store::{MetricsStore, Row, SqlValue};
+use crate::store::{Row, SqlStore, SqlValue};
 use crate::time::{Bucket, Granularity, Zone};
 use crate::{facts, windows};
 
@@ -31,7 +31,7 @@ pub struct RefreshReport {
 
 /// Creates the engine's tables (and `analytics_events`, so a refresh before the first
 /// ingestion works). Idempotent; run it once per component instance before reads.
-pub async fn ensure_schema<S: MetricsStore>(store: &mut S) -> Result<(), MetricsError> {
+pub async fn ensure_schema<S: SqlStore>(store: &mut S) -> Result<(), MetricsError> {
     for statement in events::store::SCHEMA_STATEMENTS
         .iter()
         .chain(SCHEMA_STATEMENTS)
@@ -45,7 +45,7 @@ pub async fn ensure_schema<S: MetricsStore>(store: &mut S) -> Result<(), Metrics
 /// the buckets they touch, in one `BEGIN IMMEDIATE` transaction: two refreshes at once run
 /// one after the other, and the second finds nothing new. `now` is recorded as the
 /// dashboards' `refreshedAt`.
-pub async fn refresh<S: MetricsStore>(
+pub async fn refresh<S: SqlStore>(
     store: &mut S,
     settings: &Settings,
     now: DateTime<Utc>,
@@ -56,7 +56,7 @@ pub async fn refresh<S: MetricsStore>(
 
 /// Deletes everything the engine derived and rebuilds it from all stored events (after a
 /// change of metric definitions). The same transaction guarantees as [`refresh`].
-pub async fn rebuild<S: MetricsStore>(
+pub async fn rebuild<S: SqlStore>(
     store: &mut S,
     settings: &Settings,
     now: DateTime<Utc>,
@@ -71,7 +71,7 @@ pub async fn rebuild<S: MetricsStore>(
     .await
 }
 
-async fn transaction<S: MetricsStore, T>(
+async fn transaction<S: SqlStore, T>(
     store: &mut S,
     body: impl AsyncFnOnce(&mut S) -> Result<T, MetricsError>,
 ) -> Result<T, MetricsError> {
@@ -92,7 +92,7 @@ async fn transaction<S: MetricsStore, T>(
     }
 }
 
-async fn run<S: MetricsStore>(
+async fn run<S: SqlStore>(
     store: &mut S,
     settings: &Settings,
     now: DateTime<Utc>,
@@ -209,11 +209,7 @@ async fn run<S: MetricsStore>(
 }
 
 /// Folds the events `(last, upto]` into the facts, recording what they touch.
-async fn fold_events<S: MetricsStore>(
-    store: &mut S,
-    last: i64,
-    upto: i64,
-) -> Result<(), MetricsError> {
+async fn fold_events<S: SqlStore>(store: &mut S, last: i64, upto: i64) -> Result<(), MetricsError> {
     let range = [SqlValue::Integer(last), SqlValue::Integer(upto)];
     exec(store, "DELETE FROM metric_touched", &[], "touched").await?;
     exec(store, "DELETE FROM metric_touched_cohorts", &[], "touched").await?;
@@ -226,9 +222,7 @@ async fn fold_events<S: MetricsStore>(
     exec(store, &facts::joined_cohorts(), &range, "cohorts").await
 }
 
-async fn activity_range<S: MetricsStore>(
-    store: &mut S,
-) -> Result<Option<(i64, i64)>, MetricsError> {
+async fn activity_range<S: SqlStore>(store: &mut S) -> Result<Option<(i64, i64)>, MetricsError> {
     let rows = store
         .query(
             "SELECT MIN(slot_ms), MAX(slot_ms) FROM metric_activity",
@@ -246,7 +240,7 @@ async fn activity_range<S: MetricsStore>(
 }
 
 /// Recomputes the plan's buckets in one zone.
-async fn recompute<S: MetricsStore>(
+async fn recompute<S: SqlStore>(
     store: &mut S,
     zone: Zone,
     plan: &ZonePlan,
@@ -294,7 +288,7 @@ async fn recompute<S: MetricsStore>(
     recompute_cohorts(store, zone, plan).await
 }
 
-async fn recompute_rolling<S: MetricsStore>(
+async fn recompute_rolling<S: SqlStore>(
     store: &mut S,
     zone: Zone,
     plan: &ZonePlan,
@@ -349,7 +343,7 @@ async fn recompute_rolling<S: MetricsStore>(
     Ok(())
 }
 
-async fn recompute_cohorts<S: MetricsStore>(
+async fn recompute_cohorts<S: SqlStore>(
     store: &mut S,
     zone: Zone,
     plan: &ZonePlan,
@@ -407,7 +401,7 @@ fn json<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
 }
 
-async fn exec<S: MetricsStore>(
+async fn exec<S: SqlStore>(
     store: &mut S,
     sql: &str,
     params: &[SqlValue],
@@ -416,7 +410,7 @@ async fn exec<S: MetricsStore>(
     store.execute(sql, params).await.map_err(at(step))
 }
 
-async fn single_i64<S: MetricsStore>(
+async fn single_i64<S: SqlStore>(
     store: &mut S,
     sql: &str,
     params: &[SqlValue],
@@ -429,7 +423,7 @@ async fn single_i64<S: MetricsStore>(
         .and_then(SqlValue::as_i64))
 }
 
-async fn column_i64<S: MetricsStore>(
+async fn column_i64<S: SqlStore>(
     store: &mut S,
     sql: &str,
     step: &'static str,

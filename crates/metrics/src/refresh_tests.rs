@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::engine_tests::{D1, D5, history, ms, now, refreshed, value};
 use crate::refresh::{rebuild, refresh};
 use crate::settings::Settings;
-use crate::store::{MetricsStore, SqlValue};
+use crate::store::{SqlStore, SqlValue};
 use crate::test_support::{TestStore, block_on};
 use crate::time::Zone;
 
@@ -167,12 +167,8 @@ fn a_refresh_waits_for_another_writer_and_rolls_back_on_failure() {
         let dir = std::env::temp_dir().join(format!("metrics-lock-{}", std::process::id()));
         let _ = std::fs::remove_file(&dir);
         let db = libsql::Builder::new_local(&dir).build().await.expect("db");
-        let mut a = TestStore {
-            conn: db.connect().expect("a"),
-        };
-        let mut b = TestStore {
-            conn: db.connect().expect("b"),
-        };
+        let mut a = TestStore::over(db.connect().expect("a"));
+        let mut b = TestStore::over(db.connect().expect("b"));
         for statement in events::store::SCHEMA_STATEMENTS {
             a.execute(statement, &[]).await.expect("schema");
         }

@@ -1,4 +1,4 @@
-//! A [`MetricsStore`] over an in-memory libSQL database, and helpers to ingest events into
+//! A [`SqlStore`] over an in-memory libSQL database, and helpers to ingest events into
 //! it the way `track-event` does.
 
 use chrono::{DateTime, Utc};
@@ -6,73 +6,40 @@ use events::AnalyticsEvent;
 use serde_json::Value;
 
 use crate::read::DashboardMetric;
-use crate::store::{MetricsStore, Row, SqlValue, StoreError};
+use sql_store::LibsqlStore;
+
+use crate::store::{Row, SqlStore, SqlValue, StoreError};
 
 /// An in-memory SQLite database with the events schema.
 pub(crate) struct TestStore {
-    pub conn: libsql::Connection,
+    inner: LibsqlStore,
 }
 
-fn to_libsql(params: &[SqlValue]) -> Vec<libsql::Value> {
-    params
-        .iter()
-        .map(|p| match p {
-            SqlValue::Integer(i) => libsql::Value::Integer(*i),
-            SqlValue::Real(f) => libsql::Value::Real(*f),
-            SqlValue::Text(s) => libsql::Value::Text(s.clone()),
-            SqlValue::Null => libsql::Value::Null,
-        })
-        .collect()
-}
-
-fn error(e: libsql::Error) -> StoreError {
-    StoreError::new(e.to_string())
-}
-
-impl MetricsStore for TestStore {
+impl SqlStore for TestStore {
     async fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<(), StoreError> {
-        self.conn
-            .execute(sql, to_libsql(params))
-            .await
-            .map(|_| ())
-            .map_err(|e| StoreError::new(format!("{e}: {sql}")))
+        self.inner.execute(sql, params).await
     }
 
     async fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
-        let mut rows = self
-            .conn
-            .query(sql, to_libsql(params))
-            .await
-            .map_err(error)?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().await.map_err(error)? {
-            let mut values = Vec::new();
-            for i in 0..row.column_count() {
-                values.push(match row.get_value(i).map_err(error)? {
-                    libsql::Value::Integer(n) => SqlValue::Integer(n),
-                    libsql::Value::Real(f) => SqlValue::Real(f),
-                    libsql::Value::Text(s) => SqlValue::Text(s),
-                    libsql::Value::Null | libsql::Value::Blob(_) => SqlValue::Null,
-                });
-            }
-            out.push(values);
-        }
-        Ok(out)
+        self.inner.query(sql, params).await
     }
 }
 
 impl TestStore {
+    /// A store over an open connection.
+    pub fn over(conn: libsql::Connection) -> TestStore {
+        TestStore {
+            inner: LibsqlStore::new(conn),
+        }
+    }
+
     /// A fresh database with the events table.
     pub async fn new() -> TestStore {
-        let db = libsql::Builder::new_local(":memory:")
-            .build()
-            .await
-            .expect("database");
-        let conn = db.connect().expect("connection");
+        let mut inner = LibsqlStore::memory().await.expect("database");
         for statement in events::store::SCHEMA_STATEMENTS {
-            conn.execute(statement, ()).await.expect("schema");
+            inner.execute(statement, &[]).await.expect("schema");
         }
-        TestStore { conn }
+        TestStore { inner }
     }
 
     /// Stores events as ingestion does (a duplicate `(source, eventId)` is ignored).
@@ -80,14 +47,6 @@ impl TestStore {
         let received = DateTime::<Utc>::UNIX_EPOCH;
         for event in events {
             let params = events::store::insert_params(event, received);
-            let params: Vec<SqlValue> = params
-                .into_iter()
-                .map(|p| match p {
-                    events::store::SqlValue::Integer(i) => SqlValue::Integer(i),
-                    events::store::SqlValue::Text(s) => SqlValue::Text(s),
-                    events::store::SqlValue::Null => SqlValue::Null,
-                })
-                .collect();
             self.execute(events::store::INSERT_EVENT, &params)
                 .await
                 .expect("insert");
