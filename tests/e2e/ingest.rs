@@ -19,7 +19,7 @@ pub const KEY: &str = "test-ingest-key";
 
 /// The app of the repository root, with the ingest key set.
 pub fn ingest_host() -> HostBuilder {
-    require_wasm(&["track_event"]);
+    require_wasm(&["track_event", "metrics_component"]);
     HostBuilder::new("spin.toml").args(&["--variable", &format!("ingest_api_key={KEY}")])
 }
 

@@ -2,4 +2,5 @@
 
 mod host;
 mod ingest;
+mod metrics;
 mod support;

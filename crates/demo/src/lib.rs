@@ -52,6 +52,8 @@ pub mod cli;
 pub mod send;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod test_server;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod token;
 
 pub use config::{DemoConfig, default_end};
 pub use encode::{

@@ -1,0 +1,80 @@
+//! The component's settings, from Spin variables.
+
+use std::cell::RefCell;
+
+use auth::Verifier;
+use metrics::Settings;
+
+use crate::failure::Failure;
+
+/// The engine's settings and the JWT keys.
+pub struct Config {
+    /// `metrics_time_zones` and `metrics_max_events_per_run`.
+    pub settings: Settings,
+    jwt_secret: Option<String>,
+    jwt_public_key: Option<String>,
+}
+
+thread_local! {
+    /// The verifier built from the last keys seen: parsing a PEM key on every request would
+    /// cost more than verifying the token.
+    static VERIFIER: RefCell<Option<(Keys, Verifier)>> = const { RefCell::new(None) };
+}
+
+type Keys = (Option<String>, Option<String>);
+
+impl Config {
+    /// Reads the variables. An invalid one is a deployment error (500), never a default.
+    pub async fn load() -> Result<Config, Failure> {
+        Config::from_values(
+            variable("metrics_time_zones").await?,
+            variable("metrics_max_events_per_run").await?,
+            variable("jwt_secret").await?,
+            variable("jwt_public_key").await?,
+        )
+    }
+
+    /// The settings from the variables' values (`None` when a variable is not defined).
+    pub fn from_values(
+        time_zones: Option<String>,
+        max_events_per_run: Option<String>,
+        jwt_secret: Option<String>,
+        jwt_public_key: Option<String>,
+    ) -> Result<Config, Failure> {
+        let settings =
+            Settings::from_variables(time_zones.as_deref(), max_events_per_run.as_deref())
+                .map_err(|e| Failure::Config(e.to_string()))?;
+        Ok(Config {
+            settings,
+            jwt_secret,
+            jwt_public_key,
+        })
+    }
+
+    /// The token verifier for the configured keys (`jwt_public_key` wins over `jwt_secret`).
+    pub fn verifier(&self) -> Result<Verifier, Failure> {
+        let keys: Keys = (self.jwt_secret.clone(), self.jwt_public_key.clone());
+        if let Some(verifier) = VERIFIER.with_borrow(|cached| {
+            cached
+                .as_ref()
+                .filter(|(k, _)| *k == keys)
+                .map(|(_, v)| v.clone())
+        }) {
+            return Ok(verifier);
+        }
+        let verifier =
+            Verifier::from_settings(self.jwt_secret.as_deref(), self.jwt_public_key.as_deref())
+                .map_err(|e| Failure::Config(e.to_string()))?;
+        VERIFIER.set(Some((keys, verifier.clone())));
+        Ok(verifier)
+    }
+}
+
+/// A variable's value, `None` when the manifest does not define it for this component.
+async fn variable(name: &str) -> Result<Option<String>, Failure> {
+    match spin_sdk::variables::get(name).await {
+        Ok(value) => Ok(Some(value)),
+        Err(spin_sdk::variables::Error::Undefined(_)) => Ok(None),
+        Err(e) => Err(Failure::Config(format!("variable {name}: {e:?}"))),
+    }
+}
