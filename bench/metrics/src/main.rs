@@ -28,7 +28,7 @@ use anyhow::{Context, Result};
 use chrono::{Days, Utc};
 use clap::Parser;
 use metrics::{Dashboard, DashboardQuery, Settings, SqlStore, SqlValue};
-use platform::IncrementShape;
+use platform::{Cache, IncrementShape};
 use timed::Timed;
 
 /// Command-line options.
@@ -58,6 +58,10 @@ struct Args {
     /// Regenerate the platform, and cache nothing.
     #[arg(long)]
     no_cache: bool,
+    /// Cache one file and run on it (the run uses it up, and deletes it unless `--keep`):
+    /// for large platforms, half the disk of the default pristine copy.
+    #[arg(long)]
+    in_place: bool,
     /// Keep `work.db` (the refreshed database) after the run.
     #[arg(long)]
     keep: bool,
@@ -119,7 +123,12 @@ async fn run(args: &Args) -> Result<()> {
         late: args.late,
         old: args.old,
     };
-    let platform = platform::prepare(&args.dir, args.events, shape, !args.no_cache).await?;
+    let cache = match (args.no_cache, args.in_place) {
+        (true, _) => Cache::None,
+        (false, true) => Cache::InPlace,
+        (false, false) => Cache::Copy,
+    };
+    let platform = platform::prepare(&args.dir, args.events, shape, cache).await?;
     if args.prepare_only {
         return Ok(());
     }
@@ -239,6 +248,9 @@ async fn run(args: &Args) -> Result<()> {
     drop(store);
     if !args.keep {
         platform::remove_db(&platform.db)?;
+        if cache == Cache::InPlace {
+            std::fs::remove_dir_all(&args.dir)?;
+        }
     }
     Ok(())
 }

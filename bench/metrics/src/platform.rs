@@ -96,21 +96,48 @@ pub async fn insert(store: &mut LibsqlStore, events: &[AnalyticsEvent]) -> Resul
 /// Events per transaction while loading the base.
 const LOAD_BATCH: usize = 20_000;
 
-/// Builds (or copies from the cache in `dir`) the platform of about `events` events, and
-/// leaves its base in `dir/work.db`.
+/// How the generated platform is kept between runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cache {
+    /// Generate into `work.db`, keep nothing.
+    None,
+    /// Keep a pristine copy and copy it to `work.db` for each run.
+    Copy,
+    /// Keep one file and run on it (the run uses it up): half the disk of [`Cache::Copy`].
+    InPlace,
+}
+
+/// Builds (or takes from the cache in `dir`) the platform of about `events` events, and
+/// returns the database file to run on.
 pub async fn prepare(
     dir: &Path,
     events: u64,
     shape: IncrementShape,
-    cache: bool,
+    cache: Cache,
 ) -> Result<Platform> {
     fs::create_dir_all(dir)?;
-    let work = dir.join("work.db");
-    remove_db(&work)?;
     let tag = format!("{events}-{}-{}-{}", shape.size, shape.late, shape.old);
     let pristine = dir.join(format!("platform-{tag}.db"));
     let increment_file = dir.join(format!("platform-{tag}.increment.jsonl"));
-    if cache && pristine.exists() && increment_file.exists() {
+    if cache == Cache::InPlace {
+        if !(pristine.exists() && increment_file.exists()) {
+            remove_db(&pristine)?;
+            let platform = generate(&pristine, events, shape).await?;
+            write_increment(&increment_file, &platform.increment)?;
+            return Ok(platform);
+        }
+        let increment = read_increment(&increment_file)?;
+        let mut store = open(&pristine).await?;
+        let base_events = count(&mut store).await?;
+        return Ok(Platform {
+            db: pristine,
+            base_events,
+            increment,
+        });
+    }
+    let work = dir.join("work.db");
+    remove_db(&work)?;
+    if cache == Cache::Copy && pristine.exists() && increment_file.exists() {
         let started = Instant::now();
         fs::copy(&pristine, &work)?;
         let increment = read_increment(&increment_file)?;
@@ -128,7 +155,7 @@ pub async fn prepare(
         });
     }
     let platform = generate(&work, events, shape).await?;
-    if cache {
+    if cache == Cache::Copy {
         fs::copy(&work, &pristine)?;
         write_increment(&increment_file, &platform.increment)?;
     }
