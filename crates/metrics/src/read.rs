@@ -346,8 +346,7 @@ pub fn shape_response(
     };
     let mut keyed = Vec::with_capacity(grouped.len());
     for ((rank, dims), points) in grouped {
-        let dimensions: BTreeMap<String, String> =
-            serde_json::from_str(dims).map_err(|_| bad())?;
+        let dimensions: BTreeMap<String, String> = serde_json::from_str(dims).map_err(|_| bad())?;
         keyed.push(((rank, DimKey::new(dimensions)), points));
     }
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
