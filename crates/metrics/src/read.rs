@@ -1,7 +1,7 @@
 //! Serving a dashboard: the request's parameters, the query, and the JSON response.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::Serialize;
@@ -304,43 +304,67 @@ pub async fn read_dashboard<S: SqlStore>(
 /// Shapes rows of [`DashboardQuery::sql`] as the response: series in the dashboard's metric
 /// order, then by dimensions (numbers in numeric order); counts and sums have a point (0 if
 /// missing) for every bucket, other metrics only where they have a value.
+///
+/// Linear in the rows and points: each distinct dimensions text is parsed once, each
+/// bucket's timestamp formatted once, and zero-filling merges two sorted lists.
 pub fn shape_response(
     query: &DashboardQuery,
     refreshed_at: Option<String>,
     rows: &[Row],
 ) -> Result<DashboardResponse, MetricsError> {
-    let mut grouped: BTreeMap<(usize, DimKey), Vec<(i64, serde_json::Number)>> = BTreeMap::new();
+    let bad = || MetricsError::BadRow { step: "dashboard" };
     let order = query.dashboard.metrics();
+    // Series by metric (its rank in the dashboard) and dimensions text.
+    let mut grouped: HashMap<(usize, &str), Vec<(i64, serde_json::Number)>> = HashMap::new();
     for row in rows {
-        let m = DashboardMetric::from_row(row).ok_or(MetricsError::BadRow { step: "dashboard" })?;
-        let Some(rank) = order.iter().position(|n| *n == m.metric_name) else {
+        let [name, start, dims, value] = row.as_slice() else {
+            return Err(bad());
+        };
+        let (name, start, dims) = (
+            name.as_str().ok_or_else(bad)?,
+            start.as_i64().ok_or_else(bad)?,
+            dims.as_str().ok_or_else(bad)?,
+        );
+        let value = match value {
+            SqlValue::Integer(i) => serde_json::Number::from(*i),
+            SqlValue::Real(f) => serde_json::Number::from_f64(*f).ok_or_else(bad)?,
+            _ => return Err(bad()),
+        };
+        let Some(rank) = order.iter().position(|n| *n == name) else {
             continue;
         };
         grouped
-            .entry((rank, DimKey(m.dimensions)))
+            .entry((rank, dims))
             .or_default()
-            .push((m.timestamp, m.value));
+            .push((start, value));
     }
     let buckets = query.buckets();
-    let series = grouped
+    let labels: Vec<String> = buckets.iter().map(|b| query.zone.format(b.start)).collect();
+    let label = |t: i64| match buckets.binary_search_by_key(&t, |b| b.start) {
+        Ok(i) => labels[i].clone(),
+        Err(_) => query.zone.format(t),
+    };
+    let mut keyed = Vec::with_capacity(grouped.len());
+    for ((rank, dims), points) in grouped {
+        let dimensions: BTreeMap<String, String> = serde_json::from_str(dims).map_err(|_| bad())?;
+        keyed.push(((rank, DimKey::new(dimensions)), points));
+    }
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let series = keyed
         .into_iter()
-        .map(|((rank, DimKey(dimensions)), mut points)| {
+        .map(|((rank, key), mut points)| {
             let name = order[rank];
-            if metric(name).is_some_and(|spec| spec.zero_fill) {
-                for b in &buckets {
-                    if !points.iter().any(|(t, _)| *t == b.start) {
-                        points.push((b.start, serde_json::Number::from(0)));
-                    }
-                }
-            }
             points.sort_by_key(|(t, _)| *t);
+            if metric(name).is_some_and(|spec| spec.zero_fill) {
+                points = zero_filled(&buckets, points);
+            }
             Series {
                 metric_name: name.to_owned(),
-                dimensions,
+                dimensions: key.map,
                 points: points
                     .into_iter()
                     .map(|(t, value)| Point {
-                        timestamp: query.zone.format(t),
+                        timestamp: label(t),
                         value,
                     })
                     .collect(),
@@ -356,17 +380,46 @@ pub fn shape_response(
     })
 }
 
+/// Sorted points with a 0 added for every bucket that has none.
+fn zero_filled(
+    buckets: &[Bucket],
+    points: Vec<(i64, serde_json::Number)>,
+) -> Vec<(i64, serde_json::Number)> {
+    let mut out = Vec::with_capacity(buckets.len().max(points.len()));
+    let mut points = points.into_iter().peekable();
+    for b in buckets {
+        while let Some(p) = points.next_if(|(t, _)| *t < b.start) {
+            out.push(p);
+        }
+        match points.next_if(|(t, _)| *t == b.start) {
+            Some(p) => out.push(p),
+            None => out.push((b.start, serde_json::Number::from(0))),
+        }
+    }
+    out.extend(points);
+    out
+}
+
 /// Dimensions ordered key by key, values that are integers (ranks, offsets) numerically.
 #[derive(Debug, PartialEq, Eq)]
-struct DimKey(BTreeMap<String, String>);
+struct DimKey {
+    order: Vec<(String, Option<i64>, String)>,
+    map: BTreeMap<String, String>,
+}
+
+impl DimKey {
+    fn new(map: BTreeMap<String, String>) -> DimKey {
+        let order = map
+            .iter()
+            .map(|(k, v)| (k.clone(), v.parse::<i64>().ok(), v.clone()))
+            .collect();
+        DimKey { order, map }
+    }
+}
 
 impl Ord for DimKey {
     fn cmp(&self, other: &Self) -> Ordering {
-        let value = |v: &String| (v.parse::<i64>().ok(), v.clone());
-        self.0
-            .iter()
-            .map(|(k, v)| (k, value(v)))
-            .cmp(other.0.iter().map(|(k, v)| (k, value(v))))
+        self.order.cmp(&other.order)
     }
 }
 

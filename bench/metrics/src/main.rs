@@ -1,0 +1,342 @@
+//! `metrics-bench`: the dashboard metrics engine on a large demo platform, against plain
+//! `GROUP BY` queries over the raw events, in one run.
+//!
+//! It stores the demo platform scaled to `--events` events (12 months) in an embedded
+//! libSQL file as `track-event` does (its schema, its multi-row inserts, WAL), holding back
+//! an increment: the newest events, some late ones from the days before them and a few old
+//! ones from anywhere in the history. Then, on that file:
+//!
+//! 1. the full first `metrics::refresh`, against the baseline (`baseline.rs`: one `GROUP BY`
+//!    day pass computing the headline daily series from the raw events);
+//! 2. the increment inserted with ingestion's SQL, then an incremental refresh, against the
+//!    baseline computed again (plain SQL has no incremental path), and a re-run with nothing
+//!    new;
+//! 3. dashboard reads (`DashboardQuery::parse` + `read_dashboard`) of a year of daily series
+//!    for every dashboard, p50 and p99, against the baseline query for the same series.
+//!
+//! The generated base is cached in `--dir` (a pristine copy and the increment), so re-runs
+//! skip the generation; `--no-cache` regenerates and keeps nothing.
+
+mod baseline;
+mod platform;
+mod timed;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use chrono::{Days, Utc};
+use clap::Parser;
+use metrics::{Dashboard, DashboardQuery, Settings, SqlStore, SqlValue};
+use platform::{Cache, IncrementShape};
+use timed::Timed;
+
+/// Command-line options.
+#[derive(Debug, Parser)]
+struct Args {
+    /// Events in the platform (about; the demo generator decides the exact count).
+    #[arg(long, default_value_t = 10_000_000)]
+    events: u64,
+    /// Events in the increment of the incremental run.
+    #[arg(long, default_value_t = 100_000)]
+    increment: usize,
+    /// Of the increment, events late by hours to days (held back from the days before).
+    #[arg(long, default_value_t = 1_000)]
+    late: usize,
+    /// Of the increment, events late by weeks or months (held back from anywhere).
+    #[arg(long, default_value_t = 20)]
+    old: usize,
+    /// Timed dashboard reads per dashboard.
+    #[arg(long, default_value_t = 300)]
+    reads: usize,
+    /// Timed baseline queries per dashboard.
+    #[arg(long, default_value_t = 5)]
+    baseline_reads: usize,
+    /// Where the databases go (under the worktree's `target/`).
+    #[arg(long, default_value = "target/bench-metrics")]
+    dir: PathBuf,
+    /// Regenerate the platform, and cache nothing.
+    #[arg(long)]
+    no_cache: bool,
+    /// Cache one file and run on it (the run uses it up, and deletes it unless `--keep`):
+    /// for large platforms, half the disk of the default pristine copy.
+    #[arg(long)]
+    in_place: bool,
+    /// Keep `work.db` (the refreshed database) after the run.
+    #[arg(long)]
+    keep: bool,
+    /// `metrics_max_events_per_run` for the first run (it then takes several runs).
+    #[arg(long)]
+    max_events_per_run: Option<u64>,
+    /// `metrics_time_zones`: zones kept besides UTC.
+    #[arg(long)]
+    zones: Option<String>,
+    /// Print the slowest statements of the first and the incremental run.
+    #[arg(long)]
+    profile: bool,
+    /// Only generate (and cache) the platform.
+    #[arg(long)]
+    prepare_only: bool,
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(&args))
+}
+
+/// One row of the results table.
+struct Line {
+    step: String,
+    engine: String,
+    baseline: String,
+    ratio: String,
+}
+
+impl Line {
+    fn new(step: impl Into<String>, engine: Duration, baseline: Option<Duration>) -> Line {
+        Line {
+            step: step.into(),
+            engine: show(engine),
+            baseline: baseline.map(show).unwrap_or_default(),
+            ratio: baseline
+                .map(|b| format!("{:.3}", engine.as_secs_f64() / b.as_secs_f64()))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+fn show(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 1.0 {
+        format!("{s:.2} s")
+    } else {
+        format!("{:.2} ms", s * 1e3)
+    }
+}
+
+async fn run(args: &Args) -> Result<()> {
+    let shape = IncrementShape {
+        size: args.increment,
+        late: args.late,
+        old: args.old,
+    };
+    let cache = match (args.no_cache, args.in_place) {
+        (true, _) => Cache::None,
+        (false, true) => Cache::InPlace,
+        (false, false) => Cache::Copy,
+    };
+    let platform = platform::prepare(&args.dir, args.events, shape, cache).await?;
+    if args.prepare_only {
+        return Ok(());
+    }
+    let settings = Settings::from_variables(
+        args.zones.as_deref(),
+        args.max_events_per_run.map(|n| n.to_string()).as_deref(),
+    )?;
+    let mut store = Timed::new(platform::open(&platform.db).await?);
+    let (first, last) = bounds(&mut store).await?;
+    let everything = [SqlValue::Integer(first), SqlValue::Integer(last + 1)];
+    println!(
+        "# metrics-bench {}: {} base events + {} new; zones {:?}; {}",
+        Utc::now().format("%Y-%m-%d %H:%M UTC"),
+        platform.base_events,
+        platform.increment.len(),
+        settings.zones.iter().map(|z| z.name()).collect::<Vec<_>>(),
+        std::env::consts::ARCH,
+    );
+    let mut lines = Vec::new();
+
+    let baseline_sql = baseline::sql(None);
+    let base_full = timed_query(&mut store, &baseline_sql, &everything).await?;
+    let started = Instant::now();
+    let mut runs = 0;
+    loop {
+        let report = metrics::refresh(&mut store, &settings, Utc::now()).await?;
+        runs += 1;
+        if !report.more_pending {
+            break;
+        }
+    }
+    let full = started.elapsed();
+    store.report(args.profile, "first run");
+    lines.push(Line::new(
+        format!(
+            "full first run, {} events{}",
+            platform.base_events,
+            if runs > 1 {
+                format!(" ({runs} runs)")
+            } else {
+                String::new()
+            }
+        ),
+        full,
+        Some(base_full),
+    ));
+
+    let started = Instant::now();
+    platform::insert(store.inner(), &platform.increment).await?;
+    let ingest = started.elapsed();
+    let (first, last) = bounds(&mut store).await?;
+    let everything = [SqlValue::Integer(first), SqlValue::Integer(last + 1)];
+    let started = Instant::now();
+    let report = metrics::refresh(&mut store, &settings, Utc::now()).await?;
+    let incremental = started.elapsed();
+    store.report(args.profile, "incremental run");
+    let base_again = timed_query(&mut store, &baseline_sql, &everything).await?;
+    lines.push(Line::new(
+        format!(
+            "incremental run, {} new events ({} buckets)",
+            platform.increment.len(),
+            report.buckets_recomputed
+        ),
+        incremental,
+        Some(base_again),
+    ));
+    let started = Instant::now();
+    let again = metrics::refresh(&mut store, &settings, Utc::now()).await?;
+    anyhow::ensure!(again.from_seq == again.to_seq, "the re-run found events");
+    lines.push(Line::new("re-run, nothing new", started.elapsed(), None));
+    lines.push(Line::new(
+        format!(
+            "(ingesting the {} new events, not part of the run)",
+            platform.increment.len()
+        ),
+        ingest,
+        None,
+    ));
+
+    let to = metrics::Zone::UTC.date_of(last);
+    let from = to.checked_sub_days(Days::new(364)).context("date")?;
+    let year = [
+        SqlValue::Integer(metrics::Zone::UTC.day_start(from)),
+        SqlValue::Integer(metrics::Zone::UTC.day_start(to) + 86_400_000),
+    ];
+    let query_string = format!("from={from}&to={to}");
+    for dashboard in Dashboard::ALL {
+        let (engine, rows) = reads(&mut store, dashboard, &query_string, args.reads).await?;
+        let sql = baseline::sql(Some(dashboard));
+        let mut base = Vec::new();
+        for _ in 0..args.baseline_reads.max(1) {
+            base.push(timed_query(&mut store, &sql, &year).await?);
+        }
+        let base = percentiles(&mut base);
+        lines.push(Line::new(
+            format!("read {}, p50 ({rows} points)", dashboard.path()),
+            engine.0,
+            Some(base.0),
+        ));
+        lines.push(Line::new(
+            format!("read {}, p99", dashboard.path()),
+            engine.1,
+            Some(base.1),
+        ));
+    }
+    check_dau(&mut store, &query_string, &year).await?;
+    store.clear();
+
+    println!("| step | engine | baseline | engine/baseline |");
+    println!("|---|---:|---:|---:|");
+    for line in &lines {
+        println!(
+            "| {} | {} | {} | {} |",
+            line.step, line.engine, line.baseline, line.ratio
+        );
+    }
+    drop(store);
+    if !args.keep {
+        platform::remove_db(&platform.db)?;
+        if cache == Cache::InPlace {
+            std::fs::remove_dir_all(&args.dir)?;
+        }
+    }
+    Ok(())
+}
+
+/// The first and last event instant.
+async fn bounds(store: &mut Timed) -> Result<(i64, i64)> {
+    let rows = store
+        .query(
+            "SELECT MIN(timestamp_ms), MAX(timestamp_ms) FROM analytics_events",
+            &[],
+        )
+        .await?;
+    let row = rows.first().context("bounds")?;
+    Ok((
+        row[0].as_i64().context("no events")?,
+        row[1].as_i64().context("no events")?,
+    ))
+}
+
+async fn timed_query(store: &mut Timed, sql: &str, params: &[SqlValue]) -> Result<Duration> {
+    let started = Instant::now();
+    let rows = store.query(sql, params).await?;
+    let spent = started.elapsed();
+    anyhow::ensure!(!rows.is_empty(), "the baseline found nothing");
+    store.clear();
+    Ok(spent)
+}
+
+/// p50 and p99 of `n` reads of a dashboard, and how many points it returned.
+async fn reads(
+    store: &mut Timed,
+    dashboard: Dashboard,
+    query_string: &str,
+    n: usize,
+) -> Result<((Duration, Duration), usize)> {
+    let settings = Settings::default();
+    let mut spent = Vec::with_capacity(n);
+    let mut points = 0;
+    for i in 0..n.max(1) + 5 {
+        let started = Instant::now();
+        let query =
+            DashboardQuery::parse(dashboard.path(), Some(query_string), Utc::now(), &settings)?;
+        let response = metrics::read_dashboard(store, &query).await?;
+        if i >= 5 {
+            spent.push(started.elapsed());
+        }
+        points = response.series.iter().map(|s| s.points.len()).sum();
+    }
+    store.clear();
+    Ok((percentiles(&mut spent), points))
+}
+
+fn percentiles(values: &mut [Duration]) -> (Duration, Duration) {
+    values.sort_unstable();
+    let at =
+        |q: f64| values[((values.len() as f64 * q).ceil() as usize).clamp(1, values.len()) - 1];
+    (at(0.50), at(0.99))
+}
+
+/// Checks that the engine's `dau` series equals the baseline's over the year: the one
+/// series whose definition both compute identically.
+async fn check_dau(store: &mut Timed, query_string: &str, year: &[SqlValue]) -> Result<()> {
+    let query = DashboardQuery::parse(
+        "overview",
+        Some(query_string),
+        Utc::now(),
+        &Settings::default(),
+    )?;
+    let response = metrics::read_dashboard(store, &query).await?;
+    let series = response
+        .series
+        .iter()
+        .find(|s| s.metric_name == "dau")
+        .context("no dau series")?;
+    let engine: Vec<i64> = series
+        .points
+        .iter()
+        .map(|p| p.value.as_f64().unwrap_or(0.0) as i64)
+        .collect();
+    let rows = store.query(&baseline::sql(None), year).await?;
+    let base: Vec<i64> = rows.iter().map(|r| r[1].as_i64().unwrap_or(0)).collect();
+    let same = engine.iter().zip(&base).filter(|(a, b)| a == b).count();
+    println!(
+        "# dau: the engine's {} days and the baseline's {} agree on {same}",
+        engine.len(),
+        base.len()
+    );
+    Ok(())
+}

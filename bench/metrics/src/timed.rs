@@ -1,0 +1,72 @@
+//! A store that records how long each statement takes, to find where a run spends its time.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use metrics::{Row, SqlStore, SqlValue, StoreError};
+use sql_store::LibsqlStore;
+
+/// A [`LibsqlStore`] that times its statements.
+pub struct Timed {
+    inner: LibsqlStore,
+    spent: Vec<(String, Duration)>,
+}
+
+impl Timed {
+    /// Times statements on `inner`.
+    pub fn new(inner: LibsqlStore) -> Timed {
+        Timed {
+            inner,
+            spent: Vec::new(),
+        }
+    }
+
+    /// The untimed store.
+    pub fn inner(&mut self) -> &mut LibsqlStore {
+        &mut self.inner
+    }
+
+    /// Forgets the statements timed so far.
+    pub fn clear(&mut self) {
+        self.spent.clear();
+    }
+
+    /// Prints (when `print`) the statements that took longest since the last report,
+    /// summed over repeats of the same SQL, then forgets them.
+    pub fn report(&mut self, print: bool, title: &str) {
+        if print {
+            let mut by_sql: HashMap<&str, (Duration, usize)> = HashMap::new();
+            for (sql, spent) in &self.spent {
+                let entry = by_sql.entry(sql).or_default();
+                entry.0 += *spent;
+                entry.1 += 1;
+            }
+            let mut sorted: Vec<_> = by_sql.into_iter().collect();
+            sorted.sort_by_key(|(_, (spent, _))| std::cmp::Reverse(*spent));
+            let total: Duration = self.spent.iter().map(|(_, d)| *d).sum();
+            eprintln!("## {title}: {} statements, {total:.2?}", self.spent.len());
+            for (sql, (spent, n)) in sorted.iter().take(15) {
+                let short: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+                let short: String = short.chars().take(260).collect();
+                eprintln!("{spent:>10.2?} x{n:<3} {short}");
+            }
+        }
+        self.clear();
+    }
+}
+
+impl SqlStore for Timed {
+    async fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<(), StoreError> {
+        let started = Instant::now();
+        let result = self.inner.execute(sql, params).await;
+        self.spent.push((sql.to_owned(), started.elapsed()));
+        result
+    }
+
+    async fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        let started = Instant::now();
+        let result = self.inner.query(sql, params).await;
+        self.spent.push((sql.to_owned(), started.elapsed()));
+        result
+    }
+}
