@@ -229,6 +229,14 @@ fn assert_known_numbers(host: &Host) {
     assert_eq!(e("mau", json!({}), DAY2), Some(4.0));
     assert_eq!(e("stickiness", json!({}), DAY2), Some(0.75));
     assert_eq!(e("new_registrations", json!({}), DAY1), Some(3.0));
+    assert_eq!(e("new_registrations", json!({}), DAY2), Some(1.0));
+    // Breakdowns come only when asked for.
+    assert_eq!(
+        e("new_registrations", json!({"role": "student"}), DAY1),
+        None
+    );
+    let by_role = dashboard(host, "engagement", &format!("{range}&breakdown=role"));
+    let e = |m: &str, d: Value, at: &str| value(&by_role, m, d, at);
     assert_eq!(
         e("new_registrations", json!({"role": "student"}), DAY1),
         Some(2.0)
@@ -237,11 +245,17 @@ fn assert_known_numbers(host: &Host) {
         e("new_registrations", json!({"role": "tutor"}), DAY1),
         Some(1.0)
     );
-    assert_eq!(e("new_registrations", json!({}), DAY2), Some(1.0));
+    assert_eq!(e("new_registrations", json!({}), DAY1), None);
 
     let tutoring = dashboard(host, "tutoring", range);
     let t = |m: &str, d: Value, at: &str| value(&tutoring, m, d, at);
     assert_eq!(t("sessions_booked", json!({}), DAY1), Some(1.0));
+    assert_eq!(t("sessions_booked", json!({"subject": "math"}), DAY1), None);
+    assert_eq!(t("sessions_completed", json!({}), DAY2), Some(1.0));
+    assert_eq!(t("sessions_cancelled", json!({}), DAY2), Some(1.0));
+    assert_eq!(t("session_completion_rate", json!({}), DAY2), Some(0.5));
+    let by_subject = dashboard(host, "tutoring", &format!("{range}&breakdown=subject"));
+    let t = |m: &str, d: Value, at: &str| value(&by_subject, m, d, at);
     assert_eq!(
         t("sessions_booked", json!({"subject": "math"}), DAY1),
         Some(1.0)
@@ -250,9 +264,10 @@ fn assert_known_numbers(host: &Host) {
         t("sessions_booked", json!({"subject": "physics"}), DAY2),
         Some(1.0)
     );
-    assert_eq!(t("sessions_completed", json!({}), DAY2), Some(1.0));
-    assert_eq!(t("sessions_cancelled", json!({}), DAY2), Some(1.0));
-    assert_eq!(t("session_completion_rate", json!({}), DAY2), Some(0.5));
+    assert_eq!(
+        t("sessions_booked", json!({"subject": "physics"}), DAY1),
+        Some(0.0)
+    );
 
     let revenue = dashboard(host, "revenue", range);
     let r = |m: &str, d: Value, at: &str| value(&revenue, m, d, at);
@@ -287,10 +302,12 @@ fn assert_known_numbers(host: &Host) {
 
     let learning = dashboard(host, "learning", range);
     assert_eq!(value(&learning, "enrollments", json!({}), DAY1), Some(1.0));
+    let course = dashboard(host, "learning", &format!("{range}&courseId=c1"));
     assert_eq!(
-        value(&learning, "enrollments", json!({"courseId": "c1"}), DAY1),
+        value(&course, "enrollments", json!({"courseId": "c1"}), DAY1),
         Some(1.0)
     );
+    assert_eq!(value(&course, "enrollments", json!({}), DAY1), None);
 
     // A week in another kept zone: 2024-04-29 is the Monday of that week in Kolkata.
     let weekly = dashboard(
@@ -480,6 +497,13 @@ fn bad_requests_say_what_is_wrong() {
         400,
         "unknown_parameter",
         "colour",
+    );
+    check(
+        "GET",
+        "/metrics/overview?breakdown=colour",
+        400,
+        "invalid_parameter",
+        "breakdown",
     );
     let reply = check("GET", "/metrics/refresh", 405, "method_not_allowed", "POST");
     assert_eq!(reply.header("allow"), Some("POST"));

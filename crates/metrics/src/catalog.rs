@@ -276,6 +276,30 @@ pub const DIMENSION_KEYS: &[&str] = &[
     "tutorId", "week",
 ];
 
+/// The dimension keys that break a metric down into many series (one per subject, product,
+/// role or course). A dashboard returns a breakdown's series only when asked for it
+/// (`breakdown=subject`, or a filter on the key): a year of per-course series alone would be
+/// hundreds of thousands of points. Leaderboard rows name a course or tutor by rank; that is
+/// not a breakdown.
+pub const BREAKDOWN_KEYS: &[&str] = &["subject", "product", "role", "courseId"];
+
+/// [`BREAKDOWN_SQL`] as a literal, for the index statement that must repeat it verbatim.
+macro_rules! breakdown_sql {
+    () => {
+        "(CASE WHEN json_extract(dimensions, '$.rank') IS NOT NULL THEN 0 \
+         ELSE (json_extract(dimensions, '$.subject') IS NOT NULL) \
+         + 2 * (json_extract(dimensions, '$.product') IS NOT NULL) \
+         + 4 * (json_extract(dimensions, '$.role') IS NOT NULL) \
+         + 8 * (json_extract(dimensions, '$.courseId') IS NOT NULL) END)"
+    };
+}
+pub(crate) use breakdown_sql;
+
+/// The breakdown of a stored row as a bit set over [`BREAKDOWN_KEYS`] (bit `i` for key `i`),
+/// 0 for totals, per-currency rows, cohort steps and leaderboards. `dashboard_metrics` has an
+/// index on this exact expression, so a read of one breakdown scans only its rows.
+pub const BREAKDOWN_SQL: &str = breakdown_sql!();
+
 /// How many entries a leaderboard keeps per bucket.
 pub const LEADERBOARD_SIZE: u32 = 10;
 

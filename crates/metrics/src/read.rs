@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::catalog::{DIMENSION_KEYS, Dashboard, metric};
+use crate::catalog::{BREAKDOWN_KEYS, BREAKDOWN_SQL, DIMENSION_KEYS, Dashboard, metric};
 use crate::error::{MetricsError, RequestError, at};
 use crate::settings::Settings;
 use crate::store::{Row, SqlStore, SqlValue};
@@ -30,6 +30,9 @@ pub struct DashboardQuery {
     pub to: NaiveDate,
     /// Dimension filters: a series is returned only if its dimensions hold every one.
     pub filters: BTreeMap<String, String>,
+    /// The breakdown returned (`breakdown`, or the key of a breakdown filter): one of
+    /// [`BREAKDOWN_KEYS`], or `None` for totals (and per-currency, per-step, per-rank series).
+    pub breakdown: Option<&'static str>,
 }
 
 impl DashboardQuery {
@@ -99,9 +102,24 @@ impl DashboardQuery {
         if from > to {
             return Err(RequestError::invalid("from", "must not be after to"));
         }
+        let mut breakdown = match params.remove("breakdown") {
+            None => None,
+            Some(key) => Some(breakdown_key(&key).ok_or_else(|| {
+                RequestError::invalid("breakdown", "expected subject, product, role or courseId")
+            })?),
+        };
         for key in params.keys() {
             if !DIMENSION_KEYS.contains(&key.as_str()) {
                 return Err(RequestError::UnknownParameter(key.clone()));
+            }
+            if let Some(key) = breakdown_key(key) {
+                if breakdown.is_some_and(|b| b != key) {
+                    return Err(RequestError::invalid(
+                        key,
+                        "one breakdown at a time: subject, product, role or courseId",
+                    ));
+                }
+                breakdown = Some(key);
             }
         }
         let query = DashboardQuery {
@@ -111,6 +129,7 @@ impl DashboardQuery {
             from,
             to,
             filters: params,
+            breakdown,
         };
         if query.buckets().len() > MAX_BUCKETS {
             return Err(RequestError::invalid(
@@ -133,6 +152,13 @@ impl DashboardQuery {
         out
     }
 
+    /// The breakdown as [`BREAKDOWN_SQL`] computes it for a row.
+    pub fn breakdown_bits(&self) -> i64 {
+        self.breakdown
+            .and_then(|b| BREAKDOWN_KEYS.iter().position(|k| *k == b))
+            .map_or(0, |i| 1 << i)
+    }
+
     /// The query reading the dashboard's rows, and its parameters.
     pub fn sql(&self) -> (String, Vec<SqlValue>) {
         let buckets = self.buckets();
@@ -152,7 +178,9 @@ impl DashboardQuery {
             SqlValue::Text(names),
             SqlValue::Integer(start),
             SqlValue::Integer(end),
+            SqlValue::Integer(self.breakdown_bits()),
         ];
+        sql.push_str(&format!(" AND {BREAKDOWN_SQL} = ?6"));
         for (key, value) in &self.filters {
             // Keys are checked against DIMENSION_KEYS, so they are safe in a JSON path.
             sql.push_str(&format!(
@@ -163,6 +191,11 @@ impl DashboardQuery {
         }
         (sql, params)
     }
+}
+
+/// The breakdown key named `key`, as in [`BREAKDOWN_KEYS`].
+fn breakdown_key(key: &str) -> Option<&'static str> {
+    BREAKDOWN_KEYS.iter().copied().find(|k| *k == key)
 }
 
 fn default_from(g: Granularity, to: NaiveDate) -> NaiveDate {

@@ -146,7 +146,7 @@ fn sql_and_parameters() {
     .expect("query");
     let (sql, params) = q.sql();
     assert!(
-        sql.ends_with("AND json_extract(dimensions, '$.currency') = ?6"),
+        sql.ends_with("END) = ?6 AND json_extract(dimensions, '$.currency') = ?7"),
         "{sql}"
     );
     assert_eq!(params[0], SqlValue::Text("Europe/Paris".into()));
@@ -159,7 +159,37 @@ fn sql_and_parameters() {
     // 2024-05-01T00:00+02:00 to 2024-05-03T00:00+02:00.
     assert_eq!(params[3], SqlValue::Integer(1_714_514_400_000));
     assert_eq!(params[4], SqlValue::Integer(1_714_687_200_000));
-    assert_eq!(params[5], SqlValue::Text("EUR".into()));
+    assert_eq!(params[5], SqlValue::Integer(0));
+    assert_eq!(params[6], SqlValue::Text("EUR".into()));
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn breakdowns() {
+    let bits = |query: &str| parse("revenue", query).map(|q| (q.breakdown, q.breakdown_bits()));
+    assert_eq!(bits(""), Ok((None, 0)));
+    assert_eq!(bits("currency=EUR"), Ok((None, 0)));
+    assert_eq!(bits("breakdown=subject"), Ok((Some("subject"), 1)));
+    assert_eq!(bits("breakdown=product"), Ok((Some("product"), 2)));
+    assert_eq!(bits("breakdown=role"), Ok((Some("role"), 4)));
+    assert_eq!(bits("breakdown=courseId"), Ok((Some("courseId"), 8)));
+    // A filter on a breakdown key selects that breakdown.
+    assert_eq!(bits("subject=math"), Ok((Some("subject"), 1)));
+    assert_eq!(
+        bits("subject=math&breakdown=subject"),
+        Ok((Some("subject"), 1))
+    );
+    assert_eq!(
+        bits("breakdown=tutorId"),
+        Err(RequestError::InvalidParameter {
+            name: "breakdown".into(),
+            message: "expected subject, product, role or courseId".into()
+        })
+    );
+    assert!(matches!(
+        bits("breakdown=subject&courseId=c1"),
+        Err(RequestError::InvalidParameter { name, .. }) if name == "courseId"
+    ));
 }
 
 fn row(metric: &str, start: i64, dims: &str, value: SqlValue) -> Vec<SqlValue> {

@@ -236,5 +236,34 @@ fn dashboard_read_through_the_store() {
                 .iter()
                 .all(|s| s.dimensions.get("subject").map(String::as_str) == Some("math"))
         );
+
+        // Without a breakdown: totals only, and the read is a range of the covering index.
+        let totals = crate::read::DashboardQuery::parse(
+            "tutoring",
+            Some("from=2024-05-01&to=2024-05-03"),
+            now(),
+            &settings,
+        )
+        .expect("query");
+        let response = crate::read::read_dashboard(&mut store, &totals)
+            .await
+            .expect("read");
+        assert!(!response.series.is_empty());
+        assert!(
+            response
+                .series
+                .iter()
+                .all(|s| { s.dimensions.is_empty() || s.dimensions.contains_key("rank") })
+        );
+        let (sql, params) = totals.sql();
+        let plan = store
+            .query(&format!("EXPLAIN QUERY PLAN {sql}"), &params)
+            .await
+            .expect("plan");
+        let plan = format!("{plan:?}");
+        assert!(
+            plan.contains("COVERING INDEX dashboard_metrics_by_breakdown"),
+            "{plan}"
+        );
     });
 }

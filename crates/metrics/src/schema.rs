@@ -5,6 +5,8 @@
 //! Times are milliseconds since the epoch (`*_ms`); `slot_ms` values are rounded down to
 //! [`crate::time::SLOT_MS`].
 
+use crate::catalog::breakdown_sql;
+
 /// Every `CREATE` statement, idempotent, in order.
 pub const SCHEMA_STATEMENTS: &[&str] = &[
     // The run state: the last ingestion sequence number folded in, and when.
@@ -142,6 +144,14 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     value NOT NULL, -- INTEGER for counts and money, REAL for rates and averages
     PRIMARY KEY (zone, granularity, metric_name, bucket_start, dimensions)
 ) WITHOUT ROWID",
+    // The read path: one breakdown of a metric over a range of buckets, covering (no lookup
+    // into the table). The expression must be `catalog::BREAKDOWN_SQL` verbatim.
+    concat!(
+        "CREATE INDEX IF NOT EXISTS dashboard_metrics_by_breakdown ON dashboard_metrics \
+         (zone, granularity, metric_name, ",
+        breakdown_sql!(),
+        ", bucket_start, dimensions, value)"
+    ),
 ];
 
 /// Deletes everything the engine derived, so the next refresh rebuilds it from all events.
