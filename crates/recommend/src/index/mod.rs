@@ -16,7 +16,9 @@ mod quant;
 mod shard;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
-mod tests;
+pub(crate) mod tests;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub(crate) use tests as tests_support;
 
 use serde::{Deserialize, Serialize};
 
