@@ -25,27 +25,29 @@ fn candidate() -> impl Strategy<Value = Candidate> {
         0usize..3,
         (0.0f32..1.0, 0.0f32..1.0, 0i64..50, 0i64..10, 0i64..100),
     )
-        .prop_map(|(id, tutor, subjects, languages, price, usd, level, (sim, collab, sum, n, pop))| {
-            let kind = if tutor { Kind::Tutor } else { Kind::Course };
-            Candidate {
-                id: format!("i{id}"),
-                label: format!("Item {id}"),
-                attributes: Attributes {
-                    kind,
-                    subjects: subjects.into_iter().map(String::from).collect(),
-                    languages: languages.into_iter().map(String::from).collect(),
-                    price,
-                    currency: if usd { "USD" } else { "EUR" }.into(),
-                    level: (kind == Kind::Course).then_some(LEVELS[level]),
-                },
-                similarity: sim,
-                collaborative: collab,
-                ratings: (sum.min(n * 5), n),
-                popularity: pop,
-                completions: pop / 2,
-                vector: None,
-            }
-        })
+        .prop_map(
+            |(id, tutor, subjects, languages, price, usd, level, (sim, collab, sum, n, pop))| {
+                let kind = if tutor { Kind::Tutor } else { Kind::Course };
+                Candidate {
+                    id: format!("i{id}"),
+                    label: format!("Item {id}"),
+                    attributes: Attributes {
+                        kind,
+                        subjects: subjects.into_iter().map(String::from).collect(),
+                        languages: languages.into_iter().map(String::from).collect(),
+                        price,
+                        currency: if usd { "USD" } else { "EUR" }.into(),
+                        level: (kind == Kind::Course).then_some(LEVELS[level]),
+                    },
+                    similarity: sim,
+                    collaborative: collab,
+                    ratings: (sum.min(n * 5), n),
+                    popularity: pop,
+                    completions: pop / 2,
+                    vector: None,
+                }
+            },
+        )
 }
 
 fn filters() -> impl Strategy<Value = Filters> {

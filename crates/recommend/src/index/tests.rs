@@ -93,11 +93,18 @@ fn manifest_picks_shards_by_subject_and_centroid() {
         centroid: v,
     };
     let m = Manifest {
-        shards: vec![entry("python", vec![1.0, 0.0]), entry("spanish", vec![0.0, 1.0])],
+        shards: vec![
+            entry("python", vec![1.0, 0.0]),
+            entry("spanish", vec![0.0, 1.0]),
+        ],
     };
     assert_eq!(m.shard(" Python").map(|s| s.name.as_str()), Some("python"));
     assert!(m.shard("French").is_none());
-    let names: Vec<&str> = m.nearest(&[0.1, 0.9], 1).iter().map(|s| s.name.as_str()).collect();
+    let names: Vec<&str> = m
+        .nearest(&[0.1, 0.9], 1)
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
     assert_eq!(names, ["spanish"]);
     assert_eq!(Kind::Tutor.as_str(), "tutor");
     assert_eq!(shard_name(" Data Science "), "data science");
