@@ -24,9 +24,9 @@ pub struct IndexSettings {
 impl Default for IndexSettings {
     fn default() -> Self {
         IndexSettings {
-            exact_below: 1024,
+            exact_below: 4096,
             ef_construction: 100,
-            ef_search: 128,
+            ef_search: 256,
         }
     }
 }

@@ -115,7 +115,13 @@ fn manifest_picks_shards_by_subject_and_centroid() {
 #[test]
 #[ignore]
 fn at_benchmark_sizes() {
-    for (n, clusters) in [(20_000usize, 40usize), (5_000, 20), (1_000, 5)] {
+    let sizes: Vec<usize> = std::env::var("RECOMMEND_BENCH_SIZES")
+        .unwrap_or_else(|_| "20000,5000,1000".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
+    for n in sizes {
+        let clusters = (n / 500).max(2);
         let items = clustered(n, clusters, 5);
         let t = Instant::now();
         let shard = Shard::build(&items, &hnsw_settings(), 11);
