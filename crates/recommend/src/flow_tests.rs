@@ -1,0 +1,520 @@
+//! The whole flow on a small hand-written platform: refresh, rebuild, recommend, serve,
+//! mark stale, regenerate, plan.
+
+use serde_json::json;
+
+use crate::test_support::{TestStore, block_on, event, now};
+use crate::*;
+
+fn platform() -> Vec<events::AnalyticsEvent> {
+    let tutor = |id: &str, name: &str, subjects: &[&str], bio: &str, langs: &[&str], rate: i64| {
+        event(
+            &format!("p-{id}"),
+            id,
+            "tutor_profile_updated",
+            "2026-01-01T00:00:00Z",
+            json!({"name": name, "subjects": subjects, "bio": bio, "languages": langs,
+                   "hourlyRate": rate, "currency": "USD"}),
+        )
+    };
+    let course = |id: &str,
+                  by: &str,
+                  title: &str,
+                  subject: &str,
+                  level: &str,
+                  pre: &[&str],
+                  desc: &str| {
+        event(
+            &format!("c-{id}"),
+            by,
+            "course_published",
+            "2026-01-02T00:00:00Z",
+            json!({"courseId": id, "title": title, "description": desc, "subject": subject,
+                   "level": level, "prerequisites": pre, "hours": 12.0, "price": 9900, "currency": "USD"}),
+        )
+    };
+    vec![
+        tutor(
+            "tut_py",
+            "Ana Python",
+            &["Python", "Data Science"],
+            "Python and pandas for data science.",
+            &["English", "Spanish"],
+            5000,
+        ),
+        tutor(
+            "tut_py2",
+            "Ben Coder",
+            &["Python"],
+            "Python programming for beginners.",
+            &["English"],
+            3000,
+        ),
+        tutor(
+            "tut_es",
+            "Carla Lengua",
+            &["Spanish"],
+            "Conversational Spanish for travel.",
+            &["Spanish"],
+            2500,
+        ),
+        course(
+            "py1",
+            "tut_py",
+            "Python Foundations",
+            "Python",
+            "beginner",
+            &[],
+            "Variables, functions and files in Python.",
+        ),
+        course(
+            "pandas",
+            "tut_py",
+            "Data Analysis with pandas",
+            "Data Science",
+            "intermediate",
+            &["py1"],
+            "Clean and analyse data with pandas in Python.",
+        ),
+        course(
+            "ml",
+            "tut_py",
+            "Machine Learning with scikit-learn",
+            "Data Science",
+            "advanced",
+            &["pandas"],
+            "Regression and classification for data science in Python.",
+        ),
+        course(
+            "es1",
+            "tut_es",
+            "Spanish for Beginners",
+            "Spanish",
+            "beginner",
+            &[],
+            "Greetings and travel Spanish.",
+        ),
+        event(
+            "r1",
+            "usr_old",
+            "user_registered",
+            "2026-01-03T00:00:00Z",
+            json!({"role": "student"}),
+        ),
+        event(
+            "g1",
+            "usr_old",
+            "student_goal_set",
+            "2026-01-03T00:01:00Z",
+            json!({"goal": "Learn Python", "subjects": ["Python"], "level": "beginner"}),
+        ),
+        event(
+            "b1",
+            "usr_old",
+            "session_booked",
+            "2026-01-04T00:00:00Z",
+            json!({"sessionId": "s1", "tutorId": "tut_py", "subject": "Python", "startsAt": "2026-01-05T00:00:00Z", "amount": 5000, "currency": "USD"}),
+        ),
+        event(
+            "b2",
+            "usr_peer",
+            "session_booked",
+            "2026-01-04T00:00:00Z",
+            json!({"sessionId": "s2", "tutorId": "tut_py", "subject": "Python", "startsAt": "2026-01-05T00:00:00Z", "amount": 5000, "currency": "USD"}),
+        ),
+        event(
+            "b3",
+            "usr_peer",
+            "session_booked",
+            "2026-01-04T00:00:00Z",
+            json!({"sessionId": "s3", "tutorId": "tut_py2", "subject": "Python", "startsAt": "2026-01-05T00:00:00Z", "amount": 3000, "currency": "USD"}),
+        ),
+        event(
+            "e1",
+            "usr_old",
+            "course_enrolled",
+            "2026-01-06T00:00:00Z",
+            json!({"courseId": "py1"}),
+        ),
+        event(
+            "e2",
+            "usr_old",
+            "course_completed",
+            "2026-01-07T00:00:00Z",
+            json!({"courseId": "py1"}),
+        ),
+        event(
+            "v1",
+            "usr_old",
+            "review_submitted",
+            "2026-01-08T00:00:00Z",
+            json!({"rating": 5, "tutorId": "tut_py", "courseId": "py1"}),
+        ),
+        event(
+            "v2",
+            "usr_peer",
+            "review_submitted",
+            "2026-01-08T00:00:00Z",
+            json!({"rating": 4, "tutorId": "tut_py"}),
+        ),
+        event(
+            "g2",
+            "usr_new",
+            "student_goal_set",
+            "2026-01-09T00:00:00Z",
+            json!({"goal": "Speak conversational Spanish for travel", "subjects": ["Spanish"], "level": "beginner"}),
+        ),
+    ]
+}
+
+#[test]
+fn refresh_rebuild_recommend_serve_and_revalidate() {
+    block_on(async {
+        let mut store = TestStore::new().await;
+        store.ingest(&platform()).await;
+        let mut embedder = HashingEmbedder::default();
+        let report = refresh_profiles(&mut store, &mut embedder, now())
+            .await
+            .expect("refresh");
+        assert_eq!((report.from_seq, report.to_seq), (0, 17));
+        assert_eq!(
+            (
+                report.tutors_embedded,
+                report.courses_embedded,
+                report.goals_embedded
+            ),
+            (3, 4, 2)
+        );
+        let calls = embedder.calls;
+        let again = refresh_profiles(&mut store, &mut embedder, now())
+            .await
+            .expect("again");
+        assert_eq!(
+            (again.from_seq, again.to_seq, again.tutors_embedded),
+            (17, 17, 0)
+        );
+        assert_eq!(embedder.calls, calls);
+
+        let settings = IndexSettings::default();
+        let built = rebuild_indexes_if_stale(&mut store, &settings, now())
+            .await
+            .expect("rebuild");
+        assert!(built.iter().all(|r| r.rebuilt && r.version == 1));
+        assert_eq!((built[0].items, built[0].shards), (4, 3)); // tut_py is in two shards
+        let same = rebuild_indexes_if_stale(&mut store, &settings, now())
+            .await
+            .expect("same");
+        assert!(
+            same.iter()
+                .all(|r| !r.rebuilt && r.version == 1 && r.shards_built == 0)
+        );
+
+        let mut cache = IndexCache::new();
+        let tutors = recommend_tutors(
+            &mut store,
+            &mut cache,
+            &mut embedder,
+            "usr_new",
+            &Filters::default(),
+            3,
+        )
+        .await
+        .expect("tutors");
+        assert_eq!(tutors[0].id, "tut_es", "{tutors:?}");
+        assert!(
+            tutors[0]
+                .explanation
+                .contains("Speak conversational Spanish"),
+            "{}",
+            tutors[0].explanation
+        );
+        // The old student: booked tut_py, completed py1; peers booked tut_py2.
+        let tutors = recommend_tutors(
+            &mut store,
+            &mut cache,
+            &mut embedder,
+            "usr_old",
+            &Filters::default(),
+            5,
+        )
+        .await
+        .expect("tutors");
+        assert!(tutors.iter().all(|t| t.id != "tut_py"));
+        assert_eq!(tutors[0].id, "tut_py2", "{tutors:?}");
+        assert!(
+            tutors[0].explanation.contains("popular with students"),
+            "{}",
+            tutors[0].explanation
+        );
+        let spanish_speakers = Filters {
+            language: Some("spanish".into()),
+            ..Filters::default()
+        };
+        let tutors = recommend_tutors(
+            &mut store,
+            &mut cache,
+            &mut embedder,
+            "usr_old",
+            &spanish_speakers,
+            5,
+        )
+        .await
+        .expect("filtered");
+        assert_eq!(
+            tutors.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+            ["tut_es"]
+        );
+        let courses = recommend_courses(
+            &mut store,
+            &mut cache,
+            &mut embedder,
+            "usr_old",
+            &Filters::default(),
+            5,
+        )
+        .await
+        .expect("courses");
+        assert!(courses.iter().all(|c| c.id != "py1"));
+        assert_eq!(courses[0].id, "pandas", "{courses:?}");
+        let advanced = Filters {
+            level: Some(Level::Advanced),
+            ..Filters::default()
+        };
+        let courses = recommend_courses(
+            &mut store,
+            &mut cache,
+            &mut embedder,
+            "usr_old",
+            &advanced,
+            5,
+        )
+        .await
+        .expect("advanced");
+        assert_eq!(
+            courses.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+            ["ml"]
+        );
+        assert!(
+            recommend_courses(
+                &mut store,
+                &mut cache,
+                &mut embedder,
+                "usr_old",
+                &advanced,
+                0
+            )
+            .await
+            .expect("none")
+            .is_empty()
+        );
+        let stats = cache.stats;
+        assert_eq!(stats.manifest_loads, 2);
+
+        // Served: nothing, then generated, then read at once.
+        assert_eq!(
+            recommendations_for(&mut store, "usr_new")
+                .await
+                .expect("read"),
+            None
+        );
+        let generated =
+            generate_recommendations(&mut store, &mut cache, &mut embedder, "usr_new", now())
+                .await
+                .expect("generate");
+        assert_eq!(generated.recommended_tutor_ids[0], "tut_es");
+        assert_eq!(generated.recommended_course_ids[0], "es1");
+        assert!(generated.confidence_score > 0.0 && generated.confidence_score <= 1.0);
+        store.statements = 0;
+        let served = recommendations_for(&mut store, "usr_new")
+            .await
+            .expect("read")
+            .expect("row");
+        assert_eq!(store.statements, 1);
+        assert_eq!(
+            (served.recommendation.clone(), served.stale),
+            (generated.clone(), false)
+        );
+        let json = serde_json::to_value(&served).expect("json");
+        assert!(json["recommendation"]["recommendedTutorIds"].is_array());
+
+        // A new Spanish course marks it stale; the regeneration picks the course up.
+        let later = vec![event(
+            "c-es2",
+            "tut_es",
+            "course_published",
+            "2026-02-01T00:00:00Z",
+            json!({"courseId": "es2", "title": "Conversational Spanish", "description": "Travel conversations in Spanish.",
+                   "subject": "Spanish", "level": "beginner", "prerequisites": ["es1"], "hours": 20,
+                   "price": 5000, "currency": "USD"}),
+        )];
+        store.ingest(&later).await;
+        refresh_profiles(&mut store, &mut embedder, now())
+            .await
+            .expect("refresh");
+        assert!(
+            recommendations_for(&mut store, "usr_new")
+                .await
+                .expect("read")
+                .expect("row")
+                .stale
+        );
+        let rebuilt = rebuild_indexes_if_stale(&mut store, &settings, now())
+            .await
+            .expect("rebuild");
+        assert_eq!(
+            (
+                rebuilt[0].rebuilt,
+                rebuilt[1].rebuilt,
+                rebuilt[1].shards_built
+            ),
+            (false, true, 1)
+        );
+        let n = regenerate_stale(&mut store, &mut cache, &mut embedder, 10, now())
+            .await
+            .expect("regen");
+        assert_eq!(n, 1);
+        let served = recommendations_for(&mut store, "usr_new")
+            .await
+            .expect("read")
+            .expect("row");
+        assert!(!served.stale);
+        assert!(
+            served
+                .recommendation
+                .recommended_course_ids
+                .contains(&"es2".to_string())
+        );
+        assert_eq!(cache.stats.manifest_loads, 3, "{:?}", cache.stats);
+
+        // A study plan for the old student: py1 is completed, pandas then ml, then a tutor.
+        let plan = study_plan(
+            &mut store,
+            &mut cache,
+            &mut embedder,
+            "usr_old",
+            "Machine learning for data science with Python",
+        )
+        .await
+        .expect("plan");
+        let courses: Vec<&str> = plan
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                PlanStep::Course { course_id, .. } => Some(course_id.as_str()),
+                PlanStep::TutorSessions { .. } => None,
+            })
+            .collect();
+        assert_eq!(courses, ["pandas", "ml"], "{plan:?}");
+        assert!(plan.skipped.iter().any(|s| s.course_id == "py1"));
+        assert!(
+            matches!(plan.steps.last(), Some(PlanStep::TutorSessions { subject, .. }) if subject == "Data Science")
+        );
+        assert!(plan.estimated_hours >= 24.0);
+        assert_eq!(plan.level, Some(Level::Beginner));
+        let json = serde_json::to_value(&plan).expect("json");
+        assert_eq!(json["steps"][0]["type"], "course");
+        assert_eq!(json["steps"][0]["courseId"], "pandas");
+    });
+}
+
+#[test]
+fn empty_store_and_unknown_students_get_answers() {
+    block_on(async {
+        let mut store = TestStore::new().await;
+        let mut embedder = HashingEmbedder::default();
+        let mut cache = IndexCache::new();
+        let tutors = recommend_tutors(
+            &mut store,
+            &mut cache,
+            &mut embedder,
+            "nobody",
+            &Filters::default(),
+            5,
+        )
+        .await
+        .expect("tutors");
+        assert!(tutors.is_empty());
+        let plan = study_plan(
+            &mut store,
+            &mut cache,
+            &mut embedder,
+            "nobody",
+            "Learn Python",
+        )
+        .await
+        .expect("plan");
+        assert!(plan.steps.is_empty() && plan.estimated_hours == 0.0);
+        store.ingest(&platform()).await;
+        refresh_profiles(&mut store, &mut embedder, now())
+            .await
+            .expect("refresh");
+        // Before any index build, the best-rated items still come back.
+        let tutors = recommend_tutors(
+            &mut store,
+            &mut cache,
+            &mut embedder,
+            "nobody",
+            &Filters::default(),
+            5,
+        )
+        .await
+        .expect("tutors");
+        assert_eq!(tutors.len(), 3);
+        assert_eq!(tutors[0].id, "tut_py", "{tutors:?}");
+        assert_eq!(
+            regenerate_stale(&mut store, &mut cache, &mut embedder, 5, now())
+                .await
+                .expect("none"),
+            0
+        );
+    });
+}
+
+#[test]
+fn a_corrupt_store_is_an_error_not_a_panic() {
+    block_on(async {
+        let mut store = TestStore::new().await;
+        let mut embedder = HashingEmbedder::default();
+        store.ingest(&platform()).await;
+        refresh_profiles(&mut store, &mut embedder, now())
+            .await
+            .expect("refresh");
+        rebuild_indexes_if_stale(&mut store, &IndexSettings::default(), now())
+            .await
+            .expect("rebuild");
+        store
+            .execute("UPDATE rec_index_shards SET data = x'ff'", &[])
+            .await
+            .expect("corrupt");
+        let mut cache = IndexCache::new();
+        let err = recommend_tutors(
+            &mut store,
+            &mut cache,
+            &mut embedder,
+            "usr_new",
+            &Filters::default(),
+            3,
+        )
+        .await;
+        assert!(matches!(err, Err(RecommendError::Decode { .. })), "{err:?}");
+        store
+            .execute("UPDATE rec_index_manifest SET manifest = x'ff'", &[])
+            .await
+            .expect("corrupt");
+        let err = rebuild_indexes_if_stale(&mut store, &IndexSettings::default(), now()).await;
+        assert!(matches!(err, Err(RecommendError::Decode { .. })), "{err:?}");
+        store
+            .execute("UPDATE recommendations SET items = 'x'", &[])
+            .await
+            .expect("noop");
+        store
+            .execute(
+                "INSERT INTO recommendations VALUES ('u', 'r', '[]', '[]', 0.5, 'not a time', '[]', 0)",
+                &[],
+            )
+            .await
+            .expect("bad row");
+        let err = recommendations_for(&mut store, "u").await;
+        assert!(matches!(err, Err(RecommendError::BadRow { .. })), "{err:?}");
+    });
+}

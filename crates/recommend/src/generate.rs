@@ -1,0 +1,282 @@
+//! GenerateTutorRecommendations and GenerateCourseRecommendations: candidates from the index
+//! (nearest to the student's goals and history), from students with the same history, and
+//! the best-rated items that pass the filters; then the ranker.
+
+use std::collections::{BTreeSet, HashMap};
+
+use sql_store::{SqlStore, SqlValue};
+
+use crate::embed::{Embedder, dot};
+use crate::error::RecommendError;
+use crate::filters::{Attributes, Filters, Level};
+use crate::index::{IndexCache, IndexView, Kind, Manifest, ShardEntry};
+use crate::ranker::{Candidate, RankContext, RecommendedItem, Weights, rank};
+use crate::sql::{Cols, query};
+use crate::student::{self, Student};
+
+/// Nearest items asked of the index per request.
+pub const ANN_CANDIDATES: usize = 100;
+/// Shards searched for a student with no known subject: the nearest to their goal.
+pub const NEAREST_SHARDS: usize = 3;
+/// Peers (students sharing an item with this one) the collaborative signal looks at.
+pub const PEERS: i64 = 300;
+/// Best-rated items that pass the filters, added to the candidates (cold start, and
+/// filters that the nearest items all fail).
+pub const FALLBACK_CANDIDATES: i64 = 50;
+
+/// Up to `limit` tutors for `user_id`, best first, none violating `filters` or already
+/// booked. A student with only a goal gets tutors near that goal; an unknown student the
+/// best-rated ones.
+pub async fn recommend_tutors<S: SqlStore, E: Embedder>(
+    store: &mut S,
+    cache: &mut IndexCache,
+    embedder: &mut E,
+    user_id: &str,
+    filters: &Filters,
+    limit: usize,
+) -> Result<Vec<RecommendedItem>, RecommendError> {
+    let student = student::load(store, embedder, user_id).await?;
+    recommend(store, cache, &student, user_id, Kind::Tutor, filters, limit).await
+}
+
+/// Up to `limit` courses for `user_id`, best first, none violating `filters` or already
+/// enrolled in; see [`recommend_tutors`].
+pub async fn recommend_courses<S: SqlStore, E: Embedder>(
+    store: &mut S,
+    cache: &mut IndexCache,
+    embedder: &mut E,
+    user_id: &str,
+    filters: &Filters,
+    limit: usize,
+) -> Result<Vec<RecommendedItem>, RecommendError> {
+    let student = student::load(store, embedder, user_id).await?;
+    recommend(
+        store,
+        cache,
+        &student,
+        user_id,
+        Kind::Course,
+        filters,
+        limit,
+    )
+    .await
+}
+
+/// Ranks items of one kind for a loaded student.
+pub(crate) async fn recommend<S: SqlStore>(
+    store: &mut S,
+    cache: &mut IndexCache,
+    student: &Student,
+    user_id: &str,
+    kind: Kind,
+    filters: &Filters,
+    limit: usize,
+) -> Result<Vec<RecommendedItem>, RecommendError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let view = match cache.manifest(store, kind).await? {
+        Some((_, manifest)) => {
+            let entries = select_shards(&manifest, student, filters);
+            cache.view(store, kind, &entries).await?
+        }
+        None => IndexView::default(),
+    };
+    let mut similarity: HashMap<String, f32> = HashMap::new();
+    if let Some(q) = &student.query {
+        similarity.extend(view.search(q, ANN_CANDIDATES));
+    }
+    let collaborative = collaborative(store, user_id, kind).await?;
+    let mut ids: BTreeSet<String> = similarity.keys().cloned().collect();
+    ids.extend(collaborative.keys().cloned());
+    let subjects: Vec<String> = match &filters.subject {
+        Some(s) => vec![s.to_lowercase()],
+        None => student.subjects.iter().map(|s| s.to_lowercase()).collect(),
+    };
+    let near = fallback(store, kind, filters, &subjects).await?;
+    if near.len() < limit + student.taken.len() && !subjects.is_empty() && filters.subject.is_none()
+    {
+        // The student's subjects have too few items that pass the filters: look further.
+        ids.extend(fallback(store, kind, filters, &[]).await?);
+    }
+    ids.extend(near);
+    let ctx = RankContext {
+        taken: student.taken.clone(),
+        level: student.level(),
+        goal: student.goals.first().map(|g| g.text.clone()),
+        has_history: !student.taken.is_empty(),
+    };
+    let mut candidates = details(store, kind, &ids).await?;
+    for c in &mut candidates {
+        c.vector = view.vector(&c.id);
+        c.similarity = match (similarity.get(&c.id), &student.query, &c.vector) {
+            (Some(s), _, _) => *s,
+            (None, Some(q), Some(v)) => dot(q, v),
+            _ => 0.0,
+        };
+        c.collaborative = collaborative.get(&c.id).copied().unwrap_or(0.0);
+    }
+    Ok(rank(candidates, filters, &ctx, &Weights::default(), limit))
+}
+
+/// The shards to search: the filter's subject; else the student's subjects and the
+/// [`NEAREST_SHARDS`] nearest to the student's query (a goal often reaches past the subjects
+/// named with it).
+pub(crate) fn select_shards<'m>(
+    manifest: &'m Manifest,
+    student: &Student,
+    filters: &Filters,
+) -> Vec<&'m ShardEntry> {
+    if let Some(subject) = &filters.subject {
+        return manifest.shard(subject).into_iter().collect();
+    }
+    let mut entries: Vec<&ShardEntry> = student
+        .subjects
+        .iter()
+        .filter_map(|s| manifest.shard(s))
+        .collect();
+    if let Some(q) = &student.query {
+        entries.extend(manifest.nearest(q, NEAREST_SHARDS));
+    }
+    let mut seen = std::collections::HashSet::new();
+    entries.retain(|e| seen.insert(e.name.as_str()));
+    entries
+}
+
+/// Items of `kind` taken by students who took what `user_id` took, scored by how many of
+/// them did, 0 to 1.
+async fn collaborative<S: SqlStore>(
+    store: &mut S,
+    user_id: &str,
+    kind: Kind,
+) -> Result<HashMap<String, f32>, RecommendError> {
+    let rows = query(
+        store,
+        "WITH mine AS (SELECT DISTINCT item_kind, item_id FROM rec_interactions WHERE user_id = ?1), \
+         peers AS (SELECT DISTINCT i.user_id FROM mine m JOIN rec_interactions i \
+         ON i.item_kind = m.item_kind AND i.item_id = m.item_id WHERE i.user_id <> ?1 LIMIT ?3) \
+         SELECT item_id, count(DISTINCT user_id) AS n FROM rec_interactions \
+         WHERE item_kind = ?2 AND user_id IN peers GROUP BY item_id ORDER BY n DESC, item_id LIMIT ?4",
+        &[
+            user_id.into(),
+            kind.as_str().into(),
+            PEERS.into(),
+            (crate::generate::ANN_CANDIDATES as i64).into(),
+        ],
+        "collaborative",
+    )
+    .await?;
+    let mut counts = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let c = Cols::new(r, "collaborative");
+        counts.push((c.str(0)?.to_owned(), c.i64(1)?));
+    }
+    let max = counts.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1) as f32;
+    Ok(counts
+        .into_iter()
+        .map(|(id, n)| (id, n as f32 / max))
+        .collect())
+}
+
+/// The best-rated items of `subjects` (lower-cased; none: any) that pass the filters.
+async fn fallback<S: SqlStore>(
+    store: &mut S,
+    kind: Kind,
+    filters: &Filters,
+    subjects: &[String],
+) -> Result<Vec<String>, RecommendError> {
+    let (table, id, price, subject_match) = match kind {
+        Kind::Tutor => (
+            "rec_tutors",
+            "tutor_id",
+            "hourly_rate",
+            "EXISTS (SELECT 1 FROM json_each(subjects) j WHERE lower(j.value) IN (SELECT value FROM json_each(?1)))",
+        ),
+        Kind::Course => (
+            "rec_courses",
+            "course_id",
+            "price",
+            "lower(subject) IN (SELECT value FROM json_each(?1))",
+        ),
+    };
+    let mut sql = format!(
+        "SELECT {id} FROM {table} WHERE (json_array_length(?1) = 0 OR {subject_match}) \
+         AND (?2 IS NULL OR {price} >= ?2) AND (?3 IS NULL OR {price} <= ?3) \
+         AND (?4 IS NULL OR lower(currency) = lower(?4))"
+    );
+    match kind {
+        Kind::Tutor => sql.push_str(
+            " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(languages) l WHERE lower(l.value) = lower(?5)))",
+        ),
+        Kind::Course => sql.push_str(" AND (?5 IS NULL OR level = ?5)"),
+    }
+    sql.push_str(&format!(
+        " ORDER BY (rating_sum + 20.0) / (rating_count + 5.0) DESC, {id} LIMIT ?6"
+    ));
+    let fifth = match kind {
+        Kind::Tutor => SqlValue::from(filters.language.clone()),
+        Kind::Course => SqlValue::from(filters.level.map(Level::as_str)),
+    };
+    let rows = query(
+        store,
+        &sql,
+        &[
+            crate::json_param(subjects),
+            filters.min_price.into(),
+            filters.max_price.into(),
+            filters.currency.clone().into(),
+            fifth,
+            FALLBACK_CANDIDATES.into(),
+        ],
+        "fallback",
+    )
+    .await?;
+    rows.iter()
+        .map(|r| Ok(Cols::new(r, "fallback").str(0)?.to_owned()))
+        .collect()
+}
+
+/// The candidates' attributes and counters.
+async fn details<S: SqlStore>(
+    store: &mut S,
+    kind: Kind,
+    ids: &BTreeSet<String>,
+) -> Result<Vec<Candidate>, RecommendError> {
+    let ids: Vec<&String> = ids.iter().collect();
+    let sql = match kind {
+        Kind::Tutor => {
+            "SELECT tutor_id, name, subjects, languages, hourly_rate, currency, rating_sum, \
+             rating_count, bookings, completed FROM rec_tutors \
+             WHERE tutor_id IN (SELECT value FROM json_each(?1)) ORDER BY tutor_id"
+        }
+        Kind::Course => {
+            "SELECT course_id, title, json_array(subject), '[]', price, currency, rating_sum, \
+             rating_count, enrollments, completions, level FROM rec_courses \
+             WHERE course_id IN (SELECT value FROM json_each(?1)) ORDER BY course_id"
+        }
+    };
+    let rows = query(store, sql, &[crate::json_param(&ids)], "candidates").await?;
+    rows.iter()
+        .map(|r| {
+            let c = Cols::new(r, "candidates");
+            Ok(Candidate {
+                id: c.str(0)?.to_owned(),
+                label: c.str(1)?.to_owned(),
+                attributes: Attributes {
+                    kind,
+                    subjects: c.strings(2)?,
+                    languages: c.strings(3)?,
+                    price: c.i64(4)?,
+                    currency: c.str(5)?.to_owned(),
+                    level: c.opt_str(10).and_then(Level::parse),
+                },
+                similarity: 0.0,
+                collaborative: 0.0,
+                ratings: (c.i64(6)?, c.i64(7)?),
+                popularity: c.i64(8)?,
+                completions: c.i64(9)?,
+                vector: None,
+            })
+        })
+        .collect()
+}

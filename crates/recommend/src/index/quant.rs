@@ -1,0 +1,80 @@
+//! Quantized vectors: 384 `i8`s and one scale, a quarter of the `f32` size, so a shard
+//! decodes fast and stays small in memory; the cosine similarity they give is within about
+//! 1% of the exact one.
+
+use serde::{Deserialize, Serialize};
+
+/// A unit vector quantized to `i8`s: `value[i] ≈ scale * q[i]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QVec {
+    scale: f32,
+    q: Vec<i8>,
+}
+
+impl QVec {
+    /// Quantizes `v` (each value divided by the largest magnitude, times 127).
+    pub fn new(v: &[f32]) -> QVec {
+        let max = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        if max == 0.0 {
+            return QVec {
+                scale: 0.0,
+                q: vec![0; v.len()],
+            };
+        }
+        let q = v
+            .iter()
+            .map(|x| (x / max * 127.0).round().clamp(-127.0, 127.0) as i8)
+            .collect();
+        QVec {
+            scale: max / 127.0,
+            q,
+        }
+    }
+
+    /// The approximate dot product with another quantized vector.
+    pub fn similarity(&self, other: &QVec) -> f32 {
+        let sum: i32 = self
+            .q
+            .iter()
+            .zip(&other.q)
+            .map(|(a, b)| i32::from(*a) * i32::from(*b))
+            .sum();
+        sum as f32 * self.scale * other.scale
+    }
+
+    /// The vector again, approximately.
+    pub fn to_f32(&self) -> Vec<f32> {
+        self.q.iter().map(|x| f32::from(*x) * self.scale).collect()
+    }
+}
+
+impl instant_distance::Point for QVec {
+    fn distance(&self, other: &Self) -> f32 {
+        1.0 - self.similarity(other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embed::{HashingEmbedder, dot};
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn quantized_similarity_is_close_to_exact() {
+        let a = HashingEmbedder::vector("Calculus I: limits and derivatives");
+        let b = HashingEmbedder::vector("Calculus II: integrals and series");
+        let (qa, qb) = (QVec::new(&a), QVec::new(&b));
+        assert!((qa.similarity(&qb) - dot(&a, &b)).abs() < 0.02);
+        assert!((qa.similarity(&qa) - 1.0).abs() < 0.02);
+        assert!(
+            qa.to_f32()
+                .iter()
+                .zip(&a)
+                .all(|(x, y)| (x - y).abs() < 0.01)
+        );
+        let zero = QVec::new(&[0.0; 4]);
+        assert_eq!(zero.similarity(&zero), 0.0);
+        assert!((instant_distance::Point::distance(&qa, &qa)).abs() < 0.02);
+    }
+}
