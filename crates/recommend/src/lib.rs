@@ -54,6 +54,7 @@ pub mod index;
 pub mod plan;
 mod profiles;
 pub mod ranker;
+pub mod request;
 pub mod schema;
 mod sql;
 mod stored;
