@@ -2,4 +2,5 @@
 
 mod host;
 mod ingest;
+mod llm;
 mod support;
