@@ -2,5 +2,6 @@
 
 mod host;
 mod ingest;
+mod llm;
 mod metrics;
 mod support;
