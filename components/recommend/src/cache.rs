@@ -26,13 +26,17 @@ impl Deref for CacheGuard {
     type Target = IndexCache;
 
     fn deref(&self) -> &IndexCache {
-        self.0.as_ref().unwrap_or_else(|| unreachable!("taken only on drop"))
+        self.0
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("taken only on drop"))
     }
 }
 
 impl DerefMut for CacheGuard {
     fn deref_mut(&mut self) -> &mut IndexCache {
-        self.0.as_mut().unwrap_or_else(|| unreachable!("taken only on drop"))
+        self.0
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("taken only on drop"))
     }
 }
 

@@ -41,7 +41,13 @@ impl Guest for RecommendCron {
 fn run() -> Result<JobReport, String> {
     let mut store = SyncSpinStore::open("default").map_err(|e| e.to_string())?;
     let (mut cache, mut embedder) = (CacheGuard::take(), SpinEmbedder);
-    let job = job::run(&mut store, &mut cache, &mut embedder, Utc::now());
+    let job = job::run(
+        &mut store,
+        &mut cache,
+        &mut embedder,
+        recommend::request::DEFAULT_REGENERATE,
+        Utc::now(),
+    );
     sql_store::run_ready(job)
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())

@@ -25,8 +25,8 @@ wit_bindgen::generate!({
 });
 
 use exports::tutoring::recommend::recommender::{
-    CourseStep, Error, Filters, Guest, ItemKind, Level, PlanStep, Recommendation,
-    RecommendedItem, SkipReason, SkippedCourse, StudyPlan, TutorSessionsStep,
+    CourseStep, Error, Filters, Guest, ItemKind, Level, PlanStep, Recommendation, RecommendedItem,
+    SkipReason, SkippedCourse, StudyPlan, TutorSessionsStep,
 };
 
 struct Recommender;

@@ -8,10 +8,6 @@ use recommend::{
 };
 use serde::Serialize;
 
-/// The most stale recommendations one run regenerates (the oldest first); the rest wait for
-/// the next run.
-pub const REGENERATE_PER_RUN: usize = 100;
-
 /// What one run did.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -24,18 +20,20 @@ pub struct JobReport {
     pub regenerated: usize,
 }
 
-/// refresh_profiles → rebuild_indexes_if_stale → regenerate_stale([`REGENERATE_PER_RUN`]).
+/// refresh_profiles → rebuild_indexes_if_stale → regenerate_stale(`regenerate`): at most
+/// that many stale recommendations (the oldest first) are regenerated; the rest wait for the
+/// next run. The cron trigger uses [`recommend::request::DEFAULT_REGENERATE`].
 pub async fn run<S: SqlStore, E: Embedder>(
     store: &mut S,
     cache: &mut IndexCache,
     embedder: &mut E,
+    regenerate: usize,
     now: DateTime<Utc>,
 ) -> Result<JobReport, RecommendError> {
     let refresh = recommend::refresh_profiles(store, embedder, now).await?;
     let indexes =
         recommend::rebuild_indexes_if_stale(store, &IndexSettings::default(), now).await?;
-    let regenerated =
-        recommend::regenerate_stale(store, cache, embedder, REGENERATE_PER_RUN, now).await?;
+    let regenerated = recommend::regenerate_stale(store, cache, embedder, regenerate, now).await?;
     Ok(JobReport {
         refresh,
         indexes,

@@ -8,8 +8,8 @@
 //! - `GET /recommendations/{userId}/tutors` and `/courses`: a fresh ranked list with `limit`
 //!   and filters ([`recommend::request::ItemQuery`]).
 //! - `POST /study-plans` with `{"userId", "goal"}`: a [`recommend::StudyPlan`].
-//! - `POST /recommendations/refresh` (admins): the background job ([`job`]) once, for
-//!   schedulers outside Spin; the cron trigger's `handle-cron-event` ([`cron`]) runs it on
+//! - `POST /recommendations/refresh[?regenerate=N]` (admins): the background job ([`job`])
+//!   once, for schedulers outside Spin; the cron trigger's `handle-cron-event` ([`cron`]) runs it on
 //!   a schedule.
 //! - The `tutoring:recommend/recommender` interface ([`interface`]): the same operations,
 //!   typed, for other components of the app.
@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::Utc;
 use http_body_util::BodyExt;
-use recommend::request::{ItemQuery, StudyPlanRequest, path_user_id};
+use recommend::request::{ItemQuery, StudyPlanRequest, path_user_id, refresh_query};
 use recommend::{Kind, Recommendation};
 use serde::Serialize;
 use spin_sdk::http::{IntoResponse, Request};
@@ -70,7 +70,9 @@ impl Route {
         } else if path == "/recommendations/refresh" {
             (Route::Refresh, "POST")
         } else {
-            let rest = path.strip_prefix("/recommendations/").ok_or(Failure::NotFound)?;
+            let rest = path
+                .strip_prefix("/recommendations/")
+                .ok_or(Failure::NotFound)?;
             let route = match rest.split('/').collect::<Vec<_>>()[..] {
                 [user] => Route::Stored(path_user_id(user)?),
                 [user, "tutors"] => Route::Items(path_user_id(user)?, Kind::Tutor),
@@ -103,7 +105,7 @@ async fn serve(req: Request) -> Result<http::Response<String>, Failure> {
     let operation = match route {
         Route::Refresh => {
             principal.require_admin()?;
-            Operation::Refresh
+            Operation::Refresh(refresh_query(query.as_deref())?)
         }
         Route::Stored(user) => {
             principal.require_self_or_admin(&user)?;
@@ -128,7 +130,10 @@ async fn serve(req: Request) -> Result<http::Response<String>, Failure> {
     let (mut cache, mut embedder) = (CacheGuard::take(), SpinEmbedder);
     let (store, cache, embedder) = (&mut conn, &mut *cache, &mut embedder);
     let response = match operation {
-        Operation::Refresh => json(200, &job::run(store, cache, embedder, now).await?),
+        Operation::Refresh(regenerate) => json(
+            200,
+            &job::run(store, cache, embedder, regenerate, now).await?,
+        ),
         Operation::Stored(user) => {
             let stored = match recommend::recommendations_for(store, &user).await? {
                 Some(served) => Stored {
@@ -177,7 +182,7 @@ async fn serve(req: Request) -> Result<http::Response<String>, Failure> {
 
 /// A route with its checked parameters.
 enum Operation {
-    Refresh,
+    Refresh(usize),
     Stored(String),
     Items(String, Kind, ItemQuery),
     StudyPlan(StudyPlanRequest),

@@ -193,6 +193,40 @@ pub fn user_id(id: &str) -> Result<&str, RequestError> {
     }
 }
 
+/// The most stale recommendations one refresh regenerates unless told otherwise.
+pub const DEFAULT_REGENERATE: usize = 100;
+/// The most a refresh may be told to regenerate.
+pub const MAX_REGENERATE: usize = 10_000;
+
+/// Parses the query of a background-job run: `regenerate`, how many stale recommendations
+/// to regenerate (0 to [`MAX_REGENERATE`], default [`DEFAULT_REGENERATE`]; 0 folds and
+/// rebuilds only).
+pub fn refresh_query(query: Option<&str>) -> Result<usize, RequestError> {
+    let mut regenerate = DEFAULT_REGENERATE;
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = decode(name);
+        if name != "regenerate" {
+            return Err(RequestError::Unknown {
+                where_: "parameter",
+                name,
+                expected: "regenerate",
+            });
+        }
+        regenerate = value
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n <= MAX_REGENERATE)
+            .ok_or_else(|| {
+                RequestError::invalid(
+                    "regenerate",
+                    format!("{value:?} is not a whole number from 0 to {MAX_REGENERATE}"),
+                )
+            })?;
+    }
+    Ok(regenerate)
+}
+
 /// The user id of a path segment (percent-decoded), checked by [`user_id`].
 pub fn path_user_id(segment: &str) -> Result<String, RequestError> {
     let id = decode(segment);
@@ -268,12 +302,16 @@ fn text(name: &str, value: &str) -> Result<String, RequestError> {
 }
 
 fn price(name: &str, value: &str) -> Result<i64, RequestError> {
-    value.parse::<i64>().ok().filter(|p| *p >= 0).ok_or_else(|| {
-        RequestError::invalid(
-            name,
-            format!("{value:?} is not a non-negative whole number of minor units"),
-        )
-    })
+    value
+        .parse::<i64>()
+        .ok()
+        .filter(|p| *p >= 0)
+        .ok_or_else(|| {
+            RequestError::invalid(
+                name,
+                format!("{value:?} is not a non-negative whole number of minor units"),
+            )
+        })
 }
 
 fn currency(value: &str) -> Result<String, RequestError> {
@@ -384,6 +422,22 @@ mod tests {
 
     #[test]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn refresh_queries() {
+        assert_eq!(refresh_query(None), Ok(DEFAULT_REGENERATE));
+        assert_eq!(refresh_query(Some("regenerate=0")), Ok(0));
+        assert_eq!(
+            named(refresh_query(Some("regenerate=-1")).unwrap_err()),
+            "regenerate"
+        );
+        assert_eq!(
+            named(refresh_query(Some("regenerate=10001")).unwrap_err()),
+            "regenerate"
+        );
+        assert_eq!(named(refresh_query(Some("max=1")).unwrap_err()), "max");
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn interface_arguments() {
         assert_eq!(user_id("usr_1"), Ok("usr_1"));
         assert_eq!(path_user_id("usr%201").as_deref(), Ok("usr 1"));
@@ -402,9 +456,15 @@ mod tests {
         };
         let tutor = filters(Kind::Tutor, f.clone()).unwrap();
         assert_eq!(tutor.subject.as_deref(), Some("Data & AI"));
-        assert_eq!((tutor.level, tutor.currency.as_deref()), (None, Some("USD")));
+        assert_eq!(
+            (tutor.level, tutor.currency.as_deref()),
+            (None, Some("USD"))
+        );
         let course = filters(Kind::Course, f.clone()).unwrap();
-        assert_eq!((course.language, course.level), (None, Some(Level::Beginner)));
+        assert_eq!(
+            (course.language, course.level),
+            (None, Some(Level::Beginner))
+        );
         let no_currency = Filters {
             currency: None,
             ..f
