@@ -4,4 +4,5 @@ mod host;
 mod ingest;
 mod llm;
 mod metrics;
+mod recommend;
 mod support;
