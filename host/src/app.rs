@@ -3,6 +3,7 @@
 
 use crate::bindings;
 use crate::key_value::{KeyValueState, Stores};
+use crate::llm::{LlmState, Models};
 use crate::manifest::{Component as ComponentDef, Manifest};
 use crate::outbound::{OutboundHooks, OutboundPolicy};
 use crate::runtime_config::RuntimeConfig;
@@ -35,6 +36,8 @@ pub struct App {
     pub databases: Arc<Databases>,
     /// Key-value stores.
     pub stores: Arc<Stores>,
+    /// The AI models of `fermyon:spin/llm`, loaded once for every component.
+    pub models: Arc<Models>,
     /// The HTTP handlers, for service chaining; set after loading.
     pub handlers: Arc<OnceLock<Handlers>>,
 }
@@ -51,6 +54,7 @@ pub struct LoadedComponent {
     environment: Vec<(String, String)>,
     sqlite: Arc<HashSet<String>>,
     key_value: Arc<HashSet<String>>,
+    ai_models: Arc<HashSet<String>>,
     policy: Arc<OutboundPolicy>,
     stdout: std::fs::File,
     stderr: std::fs::File,
@@ -99,6 +103,10 @@ fn linker(engine: &Engine) -> anyhow::Result<Linker<InstanceState>> {
         &mut linker,
         |s| &mut s.variables,
     ))?;
+    link(bindings::llm::add_to_linker::<_, LlmState>(
+        &mut linker,
+        |s| &mut s.llm,
+    ))?;
     Ok(linker)
 }
 
@@ -116,6 +124,7 @@ impl App {
         let linker = linker(&engine)?;
         let databases = Arc::new(Databases::new(&runtime_config.sqlite));
         let stores = Arc::new(Stores::new(&runtime_config.key_value));
+        let models = Arc::new(Models::new(state_dir));
         let logs = state_dir.join("logs");
         std::fs::create_dir_all(&logs)
             .with_context(|| format!("cannot create log directory {}", logs.display()))?;
@@ -177,6 +186,7 @@ impl App {
             components,
             databases,
             stores,
+            models,
             handlers: Arc::new(OnceLock::new()),
         })
     }
@@ -201,6 +211,7 @@ impl App {
             sqlite: SqliteState::new(self.databases.clone(), component.sqlite.clone()),
             key_value: KeyValueState::new(self.stores.clone(), component.key_value.clone()),
             variables: VariablesState(component.variables.clone()),
+            llm: LlmState::new(self.models.clone(), component.ai_models.clone()),
             limits: wasmtime::StoreLimitsBuilder::new().build(),
         };
         let mut store = Store::new(&self.engine, state);
@@ -248,6 +259,7 @@ impl LoadedComponent {
                 .collect(),
             sqlite: Arc::new(def.sqlite_databases.iter().cloned().collect()),
             key_value: Arc::new(def.key_value_stores.iter().cloned().collect()),
+            ai_models: Arc::new(def.ai_models.iter().cloned().collect()),
             policy: Arc::new(policy),
             stdout: open_log("stdout")?,
             stderr: open_log("stderr")?,

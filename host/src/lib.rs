@@ -8,7 +8,7 @@
 //! 1. [`manifest`] parses `spin.toml`; [`variables`] and [`runtime_config`] resolve settings.
 //! 2. [`app`] compiles each component once (composing [`compose`] dependencies) and links it
 //!    against WASI 0.2/0.3, `wasi:http` 0.3 and the Spin interfaces: [`sqlite`], [`key_value`],
-//!    [`variables_host`].
+//!    [`variables_host`], [`llm`] (embeddings computed locally).
 //! 3. [`server`] routes each request ([`routes`]) to a component's `ProxyHandler`, which
 //!    reuses instances as Spin 4 does; [`outbound`] applies `allowed_outbound_hosts` and service
 //!    chaining; [`serve`] accepts connections and shuts down gracefully. [`cron`] runs
@@ -20,6 +20,7 @@ pub mod cli;
 pub mod compose;
 pub mod cron;
 pub mod key_value;
+pub mod llm;
 pub mod manifest;
 pub mod outbound;
 pub mod routes;

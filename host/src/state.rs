@@ -1,6 +1,7 @@
 //! What one component instance's `Store` holds: WASI, HTTP and the Spin interfaces' state.
 
 use crate::key_value::KeyValueState;
+use crate::llm::LlmState;
 use crate::outbound::OutboundHooks;
 use crate::sqlite::SqliteState;
 use crate::variables_host::VariablesState;
@@ -24,6 +25,8 @@ pub struct InstanceState {
     pub key_value: KeyValueState,
     /// `spin:variables`.
     pub variables: VariablesState,
+    /// `fermyon:spin/llm`.
+    pub llm: LlmState,
     /// Memory and table limits.
     pub limits: wasmtime::StoreLimits,
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 const PROBE: &[&str] = &["test_probe", "test_echo", "test_greeter", "test_cron_probe"];
 
-fn probe_host() -> HostBuilder {
+pub(crate) fn probe_host() -> HostBuilder {
     require_wasm(PROBE);
     HostBuilder::new("tests/spin.toml").args(&[
         "--runtime-config-file",

@@ -2,5 +2,7 @@
 
 mod host;
 mod ingest;
+mod llm;
 mod metrics;
+mod recommend;
 mod support;

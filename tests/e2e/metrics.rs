@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The development JWT secret the tests run the app with.
-const SECRET: &str = "an-end-to-end-test-secret-of-32-bytes";
+pub(crate) const SECRET: &str = "an-end-to-end-test-secret-of-32-bytes";
 
 /// The root app with the ingest key, the JWT secret and a second kept time zone.
 fn metrics_host(manifest: &str) -> HostBuilder {
@@ -31,7 +31,7 @@ fn now() -> i64 {
 }
 
 /// An HS256 token with these claims (plus `exp` in an hour unless given).
-fn token(claims: Value) -> String {
+pub(crate) fn token(claims: Value) -> String {
     let mut claims = claims;
     if claims.get("exp").is_none() {
         claims["exp"] = json!(now() + 3600);
@@ -44,11 +44,11 @@ fn token(claims: Value) -> String {
     .unwrap()
 }
 
-fn admin() -> String {
+pub(crate) fn admin() -> String {
     token(json!({"sub": "admin-1", "role": "admin"}))
 }
 
-fn call(host: &Host, method: &str, path: &str, token: Option<&str>) -> Reply {
+pub(crate) fn call(host: &Host, method: &str, path: &str, token: Option<&str>) -> Reply {
     let bearer = token.map(|t| format!("Bearer {t}"));
     let headers: Vec<(&str, &str)> = bearer
         .as_deref()
@@ -57,7 +57,7 @@ fn call(host: &Host, method: &str, path: &str, token: Option<&str>) -> Reply {
     send(method, &host.url(path), &headers, b"")
 }
 
-fn event(id: &str, user: &str, kind: &str, at: &str, properties: Value) -> Value {
+pub(crate) fn event(id: &str, user: &str, kind: &str, at: &str, properties: Value) -> Value {
     json!({"eventId": id, "userId": user, "eventType": kind, "timestamp": at,
            "properties": properties})
 }

@@ -54,6 +54,7 @@ pub mod index;
 pub mod plan;
 mod profiles;
 pub mod ranker;
+pub mod request;
 pub mod schema;
 mod sql;
 mod stored;
@@ -87,32 +88,19 @@ pub use stored::{
 };
 pub use study_plan::{PlanStep, StudyPlan, study_plan};
 
-/// Creates the library's tables (and `analytics_events`, so a refresh before the first
-/// ingestion works). Idempotent; the entry points that write call it themselves.
+/// Creates the library's tables (and `analytics_events` with its indexes, as the `events`
+/// crate defines them, so a refresh before the first ingestion works). Idempotent; the entry points that write call it themselves.
 pub async fn ensure_schema<S: SqlStore>(store: &mut S) -> Result<(), RecommendError> {
-    for statement in events_schema().iter().chain(schema::SCHEMA_STATEMENTS) {
+    for statement in events::store::SCHEMA_STATEMENTS
+        .iter()
+        .chain(schema::SCHEMA_STATEMENTS)
+    {
         store
             .execute(statement, &[])
             .await
             .map_err(error::at("schema"))?;
     }
     Ok(())
-}
-
-/// `analytics_events` as the `events` crate creates it (the columns this crate reads).
-fn events_schema() -> [&'static str; 1] {
-    ["CREATE TABLE IF NOT EXISTS analytics_events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id TEXT NOT NULL,
-    source TEXT NOT NULL DEFAULT '',
-    user_id TEXT NOT NULL,
-    event_type TEXT NOT NULL,
-    timestamp TEXT NOT NULL,
-    timestamp_ms INTEGER NOT NULL,
-    received_at TEXT NOT NULL,
-    properties TEXT NOT NULL,
-    UNIQUE (source, event_id)
-)"]
 }
 
 /// A JSON parameter (for `json_each(?n)`).

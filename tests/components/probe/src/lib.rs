@@ -82,6 +82,25 @@ async fn probe(req: Request) -> anyhow::Result<impl IntoResponse> {
                 Err(e) => text(502, format!("{e:?}")),
             }
         }
+        "/llm/embed" => {
+            let body = String::from_utf8(req.into_body().bytes().await?.to_vec())?;
+            let texts: Vec<String> = body.lines().map(str::to_owned).collect();
+            let model = spin_sdk::llm::EmbeddingModel::Other(&param("model"));
+            match spin_sdk::llm::generate_embeddings(model, &texts) {
+                Ok(result) => json_response(json!({
+                    "embeddings": result.embeddings,
+                    "promptTokenCount": result.usage.prompt_token_count,
+                })),
+                Err(e) => llm_error(e),
+            }
+        }
+        "/llm/infer" => {
+            let model = spin_sdk::llm::InferencingModel::Other(&param("model"));
+            match spin_sdk::llm::infer(model, "Say hello") {
+                Ok(result) => text(200, result.text),
+                Err(e) => llm_error(e),
+            }
+        }
         "/greet" => text(200, test::deps::greeter::greet(&param("name"))),
         "/trap" => panic!("the probe was asked to trap"),
         _ => {
@@ -141,6 +160,18 @@ async fn kv(req: Request, store: &str, key: &str) -> anyhow::Result<Response> {
             None => text(404, "absent".into()),
         },
     }
+}
+
+/// An LLM error as JSON: its WIT case and message.
+fn llm_error(error: spin_sdk::llm::Error) -> anyhow::Result<Response> {
+    use spin_sdk::llm::Error;
+    let (case, message) = match error {
+        Error::ModelNotSupported => ("model-not-supported", String::new()),
+        Error::RuntimeError(m) => ("runtime-error", m),
+        Error::InvalidInput(m) => ("invalid-input", m),
+    };
+    let body = json!({ "error": case, "message": message }).to_string();
+    Ok(http::Response::builder().status(500).body(body)?)
 }
 
 fn text(status: u16, body: String) -> anyhow::Result<Response> {
