@@ -3,6 +3,7 @@
 mod host;
 mod ingest;
 mod llm;
+mod graphql;
 mod metrics;
 mod recommend;
 mod support;
