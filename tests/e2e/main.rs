@@ -1,9 +1,9 @@
 //! End-to-end tests: the real `spin-local` binary serving real `.wasm` components over HTTP.
 
+mod graphql;
 mod host;
 mod ingest;
 mod llm;
-mod graphql;
 mod metrics;
 mod recommend;
 mod support;

@@ -103,16 +103,18 @@ impl Backend for Components {
         r::get_many_recommendations(user_ids)
             .into_iter()
             .map(|answer| {
-                answer.map_err(recommend_error).map(|r| StoredRecommendation {
-                    recommendation_id: r.recommendation_id,
-                    user_id: r.user_id,
-                    recommended_tutor_ids: r.recommended_tutor_ids,
-                    recommended_course_ids: r.recommended_course_ids,
-                    confidence_score: r.confidence_score,
-                    generated_at: r.generated_at,
-                    stale: r.stale,
-                    items: r.items.into_iter().map(item).collect(),
-                })
+                answer
+                    .map_err(recommend_error)
+                    .map(|r| StoredRecommendation {
+                        recommendation_id: r.recommendation_id,
+                        user_id: r.user_id,
+                        recommended_tutor_ids: r.recommended_tutor_ids,
+                        recommended_course_ids: r.recommended_course_ids,
+                        confidence_score: r.confidence_score,
+                        generated_at: r.generated_at,
+                        stale: r.stale,
+                        items: r.items.into_iter().map(item).collect(),
+                    })
             })
             .collect()
     }

@@ -239,7 +239,10 @@ impl Verifier {
         jwt_secret: Option<&str>,
         jwt_public_key: Option<&str>,
     ) -> Result<Verifier, ConfigError> {
-        let keys: CachedKeys = (jwt_secret.map(str::to_owned), jwt_public_key.map(str::to_owned));
+        let keys: CachedKeys = (
+            jwt_secret.map(str::to_owned),
+            jwt_public_key.map(str::to_owned),
+        );
         let hit = CACHED.with_borrow(|cached| {
             cached
                 .as_ref()
@@ -264,10 +267,16 @@ mod cached_tests {
     fn cached_follows_the_keys() {
         let a = "a-development-secret-of-32-bytes!";
         let b = "another-development-secret-32-b!!";
-        assert_eq!(Verifier::cached(Some(a), None).unwrap().key_kind(), KeyKind::Secret);
+        assert_eq!(
+            Verifier::cached(Some(a), None).unwrap().key_kind(),
+            KeyKind::Secret
+        );
         assert!(Verifier::cached(Some(a), None).is_ok());
         assert!(Verifier::cached(Some(b), None).is_ok());
-        assert_eq!(Verifier::cached(None, None).unwrap_err(), ConfigError::NoKey);
+        assert_eq!(
+            Verifier::cached(None, None).unwrap_err(),
+            ConfigError::NoKey
+        );
         assert!(matches!(
             Verifier::cached(Some("short"), None),
             Err(ConfigError::WeakSecret { .. })

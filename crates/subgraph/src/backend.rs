@@ -88,8 +88,10 @@ pub trait Backend: Send + Sync + 'static {
     fn refresh_metrics(&self) -> Result<MetricsRefresh, BackendError>;
     /// The stored recommendations of many students, in the order asked (each generated
     /// first if the student has none).
-    fn recommendations(&self, user_ids: &[String])
-    -> Vec<Result<StoredRecommendation, BackendError>>;
+    fn recommendations(
+        &self,
+        user_ids: &[String],
+    ) -> Vec<Result<StoredRecommendation, BackendError>>;
     /// Up to `limit` tutors or courses ranked now for `filters`.
     fn rank(
         &self,

@@ -17,7 +17,9 @@ pub mod loader;
 pub mod schema;
 pub mod types;
 
-pub use backend::{Backend, BackendError, DashboardArgs, ItemKind, RankedItem, StoredRecommendation};
+pub use backend::{
+    Backend, BackendError, DashboardArgs, ItemKind, RankedItem, StoredRecommendation,
+};
 pub use http::{HttpRequest, HttpResponse, MAX_BODY_BYTES, Subgraph};
 pub use schema::{Caller, SubgraphSchema, build_schema, build_schema_with};
 

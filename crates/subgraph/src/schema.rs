@@ -7,7 +7,9 @@ use async_graphql::{
 };
 use auth::{AuthError, Principal};
 
-use crate::backend::{Backend, BackendError, DashboardArgs, ItemKind, RankedItem, StoredRecommendation};
+use crate::backend::{
+    Backend, BackendError, DashboardArgs, ItemKind, RankedItem, StoredRecommendation,
+};
 use crate::loader::RecommendationLoader;
 use crate::types::{
     Course, DashboardMetrics, DashboardType, DimensionFilter, Granularity, MetricsRefresh,
@@ -38,7 +40,9 @@ impl Caller {
     }
 
     fn require_admin(&self) -> Result<()> {
-        self.principal()?.require_admin().map_err(|e| auth_error(&e))
+        self.principal()?
+            .require_admin()
+            .map_err(|e| auth_error(&e))
     }
 
     fn require_self_or_admin(&self, user_id: &str) -> Result<()> {
@@ -80,7 +84,12 @@ impl From<BackendError> for Error {
 /// The schema over `backend`, with federation, the depth and complexity limits, and
 /// (unless `introspection` is false) introspection.
 pub fn build_schema(backend: Arc<dyn Backend>, introspection: bool) -> SubgraphSchema {
-    build_schema_with(backend, introspection, crate::MAX_DEPTH, crate::MAX_COMPLEXITY)
+    build_schema_with(
+        backend,
+        introspection,
+        crate::MAX_DEPTH,
+        crate::MAX_COMPLEXITY,
+    )
 }
 
 /// [`build_schema`] with other limits.
@@ -179,7 +188,12 @@ impl Query {
 
     /// CreatePersonalizedStudyPlan: the courses and tutor sessions that take the student to
     /// `goal` (e.g. "Learn Python for data science"), prerequisites first.
-    async fn get_study_plan(&self, ctx: &Context<'_>, user_id: ID, goal: String) -> Result<StudyPlan> {
+    async fn get_study_plan(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        goal: String,
+    ) -> Result<StudyPlan> {
         study_plan(ctx, &user_id, &goal)
     }
 

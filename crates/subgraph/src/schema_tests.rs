@@ -106,7 +106,10 @@ impl Backend for Fake {
         filters: &RecommendationFilters,
         limit: u32,
     ) -> Result<Vec<RankedItem>, BackendError> {
-        self.log(format!("rank {kind:?} {user_id} {:?} {limit}", filters.subject))?;
+        self.log(format!(
+            "rank {kind:?} {user_id} {:?} {limit}",
+            filters.subject
+        ))?;
         Ok(vec![RankedItem {
             kind,
             id: "ranked".into(),
@@ -173,7 +176,10 @@ fn post_as(fake: Arc<Fake>, caller: Caller, query: &str, variables: Value) -> (u
         },
         caller,
     ));
-    (response.status, serde_json::from_str(&response.body).unwrap())
+    (
+        response.status,
+        serde_json::from_str(&response.body).unwrap(),
+    )
 }
 
 fn post(caller: Caller, query: &str) -> Value {
@@ -181,7 +187,9 @@ fn post(caller: Caller, query: &str) -> Value {
 }
 
 fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("")
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("")
 }
 
 const DASHBOARD: &str = r#"query {
@@ -231,7 +239,10 @@ fn dashboards_are_for_admins_only() {
         call.contains("Revenue") && call.contains("2026-11-01") && call.contains("Week"),
         "{call}"
     );
-    assert!(call.contains(r#"("currency", "EUR")"#) && call.contains("product"), "{call}");
+    assert!(
+        call.contains(r#"("currency", "EUR")"#) && call.contains("product"),
+        "{call}"
+    );
 
     for (caller, expected) in [
         (student("u1"), "FORBIDDEN"),
@@ -266,7 +277,12 @@ fn backend_errors_map_to_codes_without_details() {
             "internal error",
         ),
     ] {
-        let (_, body) = post_as(Arc::new(Fake::failing(error)), admin(), DASHBOARD, json!({}));
+        let (_, body) = post_as(
+            Arc::new(Fake::failing(error)),
+            admin(),
+            DASHBOARD,
+            json!({}),
+        );
         assert_eq!(code(&body), expected);
         assert_eq!(body["errors"][0]["message"], message);
     }
@@ -293,7 +309,12 @@ const TUTORS: &str = r#"query($user: ID!, $limit: Int, $filters: RecommendationF
 #[test]
 fn students_read_their_own_recommendations() {
     let fake = Arc::new(Fake::default());
-    let (_, body) = post_as(fake.clone(), student("u1"), TUTORS, json!({"user": "u1", "limit": 2}));
+    let (_, body) = post_as(
+        fake.clone(),
+        student("u1"),
+        TUTORS,
+        json!({"user": "u1", "limit": 2}),
+    );
     let tutors = body["data"]["getRecommendedTutors"].as_array().unwrap();
     assert_eq!(tutors.len(), 2);
     assert_eq!(tutors[0]["rank"], 1);
@@ -303,9 +324,19 @@ fn students_read_their_own_recommendations() {
     assert_eq!(tutors[0]["recommendation"]["stale"], false);
     assert_eq!(*fake.calls.lock().unwrap(), ["recommendations 1"]);
 
-    let (_, other) = post_as(Arc::new(Fake::default()), student("u1"), TUTORS, json!({"user": "u2"}));
+    let (_, other) = post_as(
+        Arc::new(Fake::default()),
+        student("u1"),
+        TUTORS,
+        json!({"user": "u2"}),
+    );
     assert_eq!(code(&other), "FORBIDDEN", "{other}");
-    let (_, by_admin) = post_as(Arc::new(Fake::default()), admin(), TUTORS, json!({"user": "stale"}));
+    let (_, by_admin) = post_as(
+        Arc::new(Fake::default()),
+        admin(),
+        TUTORS,
+        json!({"user": "stale"}),
+    );
     let first = &by_admin["data"]["getRecommendedTutors"][0];
     assert_eq!(first["recommendation"]["stale"], true);
     let (_, anonymous) = post_as(
@@ -329,14 +360,32 @@ fn filters_rank_on_demand_and_limits_are_checked() {
     let first = &body["data"]["getRecommendedTutors"][0];
     assert_eq!(first["tutor"]["id"], "ranked");
     assert!(first["recommendation"].is_null());
-    assert_eq!(*fake.calls.lock().unwrap(), [r#"rank Tutor u1 Some("python") 5"#]);
+    assert_eq!(
+        *fake.calls.lock().unwrap(),
+        [r#"rank Tutor u1 Some("python") 5"#]
+    );
 
     for limit in [0, 51, -1] {
-        let (_, body) = post_as(Arc::new(Fake::default()), admin(), TUTORS, json!({"user": "u1", "limit": limit}));
+        let (_, body) = post_as(
+            Arc::new(Fake::default()),
+            admin(),
+            TUTORS,
+            json!({"user": "u1", "limit": limit}),
+        );
         assert_eq!(code(&body), "BAD_USER_INPUT");
-        assert!(body["errors"][0]["message"].as_str().unwrap().starts_with("limit"));
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("limit")
+        );
     }
-    let (_, body) = post_as(Arc::new(Fake::default()), admin(), TUTORS, json!({"user": "bad id"}));
+    let (_, body) = post_as(
+        Arc::new(Fake::default()),
+        admin(),
+        TUTORS,
+        json!({"user": "bad id"}),
+    );
     assert_eq!(code(&body), "BAD_USER_INPUT");
 }
 
@@ -349,15 +398,30 @@ fn courses_and_study_plans() {
                           ... on TutorSessionsStep { tutor { id } sessions } }
                   skipped { course { id } reason } } }"#;
     let body = post(student("u1"), q);
-    assert_eq!(body["data"]["getRecommendedCourses"], json!([{"rank": 1, "course": {"id": "c1"}, "score": 0.6}]));
+    assert_eq!(
+        body["data"]["getRecommendedCourses"],
+        json!([{"rank": 1, "course": {"id": "c1"}, "score": 0.6}])
+    );
     let plan = &body["data"]["getStudyPlan"];
     assert_eq!(plan["level"], "BEGINNER");
     assert_eq!(plan["steps"][0]["__typename"], "CourseStep");
     assert_eq!(plan["steps"][1]["sessions"], 4);
     assert_eq!(plan["skipped"][0]["reason"], "COMPLETED");
-    let filtered = post(admin(), r#"{ getRecommendedCourses(userId: "u1", filters: {level: ADVANCED}) { course { id } recommendation { stale } } }"#);
-    assert_eq!(filtered["data"]["getRecommendedCourses"][0]["course"]["id"], "ranked");
-    assert_eq!(code(&post(student("u2"), r#"{ getStudyPlan(userId: "u1", goal: "x") { goal } }"#)), "FORBIDDEN");
+    let filtered = post(
+        admin(),
+        r#"{ getRecommendedCourses(userId: "u1", filters: {level: ADVANCED}) { course { id } recommendation { stale } } }"#,
+    );
+    assert_eq!(
+        filtered["data"]["getRecommendedCourses"][0]["course"]["id"],
+        "ranked"
+    );
+    assert_eq!(
+        code(&post(
+            student("u2"),
+            r#"{ getStudyPlan(userId: "u1", goal: "x") { goal } }"#
+        )),
+        "FORBIDDEN"
+    );
 }
 
 const ENTITIES: &str = r#"query($representations: [_Any!]!) {
@@ -387,39 +451,72 @@ fn entity_lookups_are_batched_and_in_order() {
         assert_eq!(user["recommendedCourses"][0]["course"]["id"], "c1");
     }
     let calls = fake.calls.lock().unwrap();
-    let batches: Vec<_> = calls.iter().filter(|c| c.starts_with("recommendations")).collect();
-    assert_eq!(batches, ["recommendations 100"], "one batched call for 100 users");
+    let batches: Vec<_> = calls
+        .iter()
+        .filter(|c| c.starts_with("recommendations"))
+        .collect();
+    assert_eq!(
+        batches,
+        ["recommendations 100"],
+        "one batched call for 100 users"
+    );
     assert_eq!(calls.iter().filter(|c| c.starts_with("plan")).count(), 100);
 }
 
 #[test]
 fn entity_fields_follow_the_access_rules() {
-    let representations = json!([{"__typename": "User", "id": "u1"}, {"__typename": "User", "id": "u2"}]);
+    let representations =
+        json!([{"__typename": "User", "id": "u1"}, {"__typename": "User", "id": "u2"}]);
     let (_, body) = post_as(
         Arc::new(Fake::default()),
         student("u1"),
         r#"query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id recommendedTutors { rank } } } }"#,
         json!({"r": representations}),
     );
-    assert_eq!(body["data"]["_entities"][0]["recommendedTutors"][0]["rank"], 1);
+    assert_eq!(
+        body["data"]["_entities"][0]["recommendedTutors"][0]["rank"],
+        1
+    );
     // The other user's recommendations are withheld, with an error.
-    assert!(body["data"]["_entities"][1]["recommendedTutors"].is_null(), "{body}");
+    assert!(
+        body["data"]["_entities"][1]["recommendedTutors"].is_null(),
+        "{body}"
+    );
     assert_eq!(code(&body), "FORBIDDEN");
     assert_eq!(body["errors"].as_array().unwrap().len(), 1);
 }
 
 #[test]
 fn service_sdl_and_introspection_are_open_to_the_router() {
-    let body = post(Caller::Refused(AuthError::MissingToken), "{ _service { sdl } }");
-    assert!(body["data"]["_service"]["sdl"].as_str().unwrap().contains("getDashboardMetrics"));
+    let body = post(
+        Caller::Refused(AuthError::MissingToken),
+        "{ _service { sdl } }",
+    );
+    assert!(
+        body["data"]["_service"]["sdl"]
+            .as_str()
+            .unwrap()
+            .contains("getDashboardMetrics")
+    );
     let introspection = post(Caller::Refused(AuthError::MissingToken), INTROSPECTION);
     assert!(introspection["errors"].is_null(), "{introspection}");
-    assert!(introspection["data"]["__schema"]["types"].as_array().unwrap().len() > 20);
+    assert!(
+        introspection["data"]["__schema"]["types"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 20
+    );
 
     let closed = Subgraph::new(Arc::new(Fake::default()), false);
     let body = json!({"query": "{ __schema { types { name } } }"}).to_string();
     let response = block_on(closed.serve(
-        HttpRequest { method: "POST", query_string: None, content_type: Some("application/json"), body: body.as_bytes() },
+        HttpRequest {
+            method: "POST",
+            query_string: None,
+            content_type: Some("application/json"),
+            body: body.as_bytes(),
+        },
         admin(),
     ));
     let answer: Value = serde_json::from_str(&response.body).unwrap();
@@ -431,31 +528,69 @@ fn depth_and_complexity_are_limited() {
     let deep = r#"{ _entities(representations: []) { ... on User { recommendedTutors { recommendation { userId } } } } }"#;
     let shallow = build_schema_with(Arc::new(Fake::default()), true, 3, MAX_COMPLEXITY);
     let answer = block_on(shallow.execute(deep));
-    assert!(answer.errors[0].message.contains("too deep"), "{:?}", answer.errors);
+    assert!(
+        answer.errors[0].message.contains("too deep"),
+        "{:?}",
+        answer.errors
+    );
     let answer = block_on(build_schema(Arc::new(Fake::default()), true).execute(deep));
     assert!(answer.errors.is_empty(), "{:?}", answer.errors);
 
     // Two points each (`_service`, `sdl`).
-    let wide: String = (0..MAX_COMPLEXITY / 2 + 1).map(|i| format!("a{i}: _service {{ sdl }} ")).collect();
+    let wide: String = (0..MAX_COMPLEXITY / 2 + 1)
+        .map(|i| format!("a{i}: _service {{ sdl }} "))
+        .collect();
     let body = post(admin(), &format!("{{ {wide} }}"));
-    assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("complex"), "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("complex"),
+        "{body}"
+    );
 }
 
-fn serve(method: &str, query_string: Option<&str>, content_type: Option<&str>, body: &[u8]) -> HttpResponse {
+fn serve(
+    method: &str,
+    query_string: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> HttpResponse {
     let subgraph = Subgraph::new(Arc::new(Fake::default()), true);
-    block_on(subgraph.serve(HttpRequest { method, query_string, content_type, body }, admin()))
+    block_on(subgraph.serve(
+        HttpRequest {
+            method,
+            query_string,
+            content_type,
+            body,
+        },
+        admin(),
+    ))
 }
 
 #[test]
 fn http_methods_bodies_and_statuses() {
-    let get = serve("GET", Some("query=%7B%20_service%20%7B%20sdl%20%7D%20%7D"), None, b"");
+    let get = serve(
+        "GET",
+        Some("query=%7B%20_service%20%7B%20sdl%20%7D%20%7D"),
+        None,
+        b"",
+    );
     assert_eq!(get.status, 200);
     assert!(get.body.contains("sdl"));
 
-    let mutation = serve("GET", Some("query=mutation%7BrefreshDashboardMetrics%7BtoSeq%7D%7D"), None, b"");
+    let mutation = serve(
+        "GET",
+        Some("query=mutation%7BrefreshDashboardMetrics%7BtoSeq%7D%7D"),
+        None,
+        b"",
+    );
     assert_eq!((mutation.status, mutation.allow), (405, Some("POST")));
     assert_eq!(serve("GET", None, None, b"").status, 400);
-    assert_eq!(serve("GET", Some("query=x&variables=%7Bnot"), None, b"").status, 400);
+    assert_eq!(
+        serve("GET", Some("query=x&variables=%7Bnot"), None, b"").status,
+        400
+    );
     let put = serve("PUT", None, None, b"");
     assert_eq!((put.status, put.allow), (405, Some("GET, POST")));
     assert_eq!(serve("POST", None, Some("text/plain"), b"{}").status, 415);
@@ -464,7 +599,10 @@ fn http_methods_bodies_and_statuses() {
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("not a GraphQL request"), "{}", bad.body);
     let big = vec![b' '; MAX_BODY_BYTES + 1];
-    assert_eq!(serve("POST", None, Some("application/json"), &big).status, 413);
+    assert_eq!(
+        serve("POST", None, Some("application/json"), &big).status,
+        413
+    );
 
     let batch = serve(
         "POST",
@@ -476,7 +614,12 @@ fn http_methods_bodies_and_statuses() {
     assert_eq!(answers[0]["data"]["__typename"], "Query");
     assert!(answers[1]["data"]["_service"]["sdl"].is_string());
 
-    let syntax = serve("POST", None, Some("application/json"), br#"{"query": "{ nope"}"#);
+    let syntax = serve(
+        "POST",
+        None,
+        Some("application/json"),
+        br#"{"query": "{ nope"}"#,
+    );
     assert_eq!(syntax.status, 200);
     assert!(syntax.body.contains("errors"));
 }
@@ -494,7 +637,13 @@ fn a_short_backend_answer_is_an_internal_error() {
         fn recommendations(&self, _: &[String]) -> Vec<Result<StoredRecommendation, BackendError>> {
             Vec::new()
         }
-        fn rank(&self, _: ItemKind, _: &str, _: &RecommendationFilters, _: u32) -> Result<Vec<RankedItem>, BackendError> {
+        fn rank(
+            &self,
+            _: ItemKind,
+            _: &str,
+            _: &RecommendationFilters,
+            _: u32,
+        ) -> Result<Vec<RankedItem>, BackendError> {
             unreachable!()
         }
         fn study_plan(&self, _: &str, _: &str) -> Result<StudyPlan, BackendError> {
@@ -504,10 +653,19 @@ fn a_short_backend_answer_is_an_internal_error() {
     let subgraph = Subgraph::new(Arc::new(Short), true);
     let body = json!({"query": r#"{ getRecommendedTutors(userId: "u1") { rank } }"#}).to_string();
     let response = block_on(subgraph.serve(
-        HttpRequest { method: "POST", query_string: None, content_type: Some("application/json"), body: body.as_bytes() },
+        HttpRequest {
+            method: "POST",
+            query_string: None,
+            content_type: Some("application/json"),
+            body: body.as_bytes(),
+        },
         admin(),
     ));
-    assert!(response.body.contains("INTERNAL_SERVER_ERROR"), "{}", response.body);
+    assert!(
+        response.body.contains("INTERNAL_SERVER_ERROR"),
+        "{}",
+        response.body
+    );
 }
 
 const INTROSPECTION: &str = r#"query IntrospectionQuery {
