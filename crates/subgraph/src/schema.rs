@@ -286,7 +286,7 @@ async fn recommended(
     let stored = match ctx.data_opt::<Arc<RecommendationLoader>>() {
         Some(loader) => loader.load(user_id).await?,
         None => backend(ctx)
-            .recommendations(std::slice::from_ref(&user_id.to_string()))
+            .recommendations(std::slice::from_ref::<String>(user_id))
             .pop()
             .unwrap_or_else(|| Err(BackendError::Internal("no answer".into())))?,
     };
