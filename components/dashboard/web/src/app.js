@@ -137,7 +137,7 @@ async function load({ quiet = false } = {}) {
       ui.panel.setAttribute('aria-busy', 'false');
       ui.panel.dataset.state = 'ready';
       ui.panel.dataset.dashboard = view.dashboard;
-      ui.status.textContent = quiet ? '' : `${view.dashboard.charAt(0)}${view.dashboard.slice(1).toLowerCase()} loaded`;
+      if (!quiet) ui.status.textContent = `${view.dashboard.charAt(0)}${view.dashboard.slice(1).toLowerCase()} loaded`;
       performance.mark('dashboard-drawn');
     });
   } catch (error) {

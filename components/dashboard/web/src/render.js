@@ -25,7 +25,10 @@ const el = (tag, attrs = {}, ...children) => {
 };
 
 /** `revenue_net` -> `Revenue net`. */
-export const label = (metric) => metric.charAt(0).toUpperCase() + metric.slice(1).replace(/_/g, ' ');
+export const label = (metric) => {
+  const words = metric.replace(/_/g, ' ').replace(/\b(dau|wau|mau|arppu)\b/g, (w) => w.toUpperCase());
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
 
 const isLeaderboard = (metric) => metric.startsWith('top_');
 const dims = (series) => series.dimensions ?? {};
