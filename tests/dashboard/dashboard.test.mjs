@@ -261,6 +261,13 @@ try {
     assert.ok(overflow <= 0, `${tab} on a phone is ${overflow}px wider than the screen`);
     await phone.screenshot({ path: join(shots, `${tab}-phone.png`), fullPage: true });
   }
+  // Without a view in the URL: the overview of the last 30 days, by day.
+  await phone.goto(`${base}/admin/`);
+  await ready(phone, 'overview');
+  const today = new Date().toISOString().slice(0, 10);
+  assert.equal(await phone.getByTestId('to').inputValue(), today);
+  assert.equal(await phone.getByTestId('from').inputValue(), new Date(Date.parse(today) - 29 * DAY).toISOString().slice(0, 10));
+  assert.equal(await phone.getByTestId('granularity').inputValue(), 'DAY');
   await phone.context().close();
 
   assert.deepEqual(problems, [], 'no console errors or warnings, no failed requests');

@@ -20,13 +20,13 @@ const ui = {
   signOut: $('sign-out'),
 };
 
+const isoDate = (ms) => new Date(ms).toISOString().slice(0, 10);
+
 let token = sessionStorage.getItem(TOKEN_KEY) ?? '';
 let view = readHash();
 let charts = [];
 let loadCount = 0;
 let refreshedAt = null;
-
-const isoDate = (ms) => new Date(ms).toISOString().slice(0, 10);
 
 /** The view in the URL hash, with defaults: the overview of the last 30 days, by day. */
 function readHash() {
