@@ -131,6 +131,10 @@ async function checkTab(page, tab, granularity) {
     }
   }
 
+  const revenueColumns = new Set(current.series.filter((s) => ['revenue_gross', 'revenue_refunds', 'revenue_net'].includes(s.metricName)
+    && Object.keys(dims(s)).join() === 'currency').map((s) => s.metricName));
+  assert.equal(await page.locator('[data-testid=revenue-table] thead th').count(), revenueColumns.size ? revenueColumns.size + 1 : 0, `${tab}: revenue columns`);
+
   // The 30-day funnel: cohort users per step, summed over the period's cohorts.
   const funnel = current.series.filter((s) => s.metricName === 'funnel_users');
   if (tab === 'engagement') assert.ok(funnel.length === 3, 'engagement has the funnel');

@@ -166,14 +166,16 @@ function revenueTable(response) {
     totals.get(d.currency)[s.metricName] = periodValue(s.metricName, s.points);
   }
   if (!totals.size) return null;
+  // Only the money metrics this dashboard has (the overview has revenue_net alone).
+  const shown = money.filter((m) => [...totals.values()].some((t) => m in t));
   const rows = [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([currency, t]) =>
-    el('tr', {}, el('th', { scope: 'row' }, currency), ...money.map((m) =>
+    el('tr', {}, el('th', { scope: 'row' }, currency), ...shown.map((m) =>
       el('td', { 'data-testid': `revenue-${currency}-${m}`, 'data-value': t[m] ?? '' }, format(m, t[m] ?? null, currency)))));
   return el('section', { class: 'block', 'aria-labelledby': 'revenue-title' },
     el('h2', { id: 'revenue-title' }, 'Revenue per currency'),
     el('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': 'Revenue per currency' },
       el('table', { 'data-testid': 'revenue-table' },
-        el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Currency'), ...money.map((m) => el('th', { scope: 'col' }, label(m))))),
+        el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Currency'), ...shown.map((m) => el('th', { scope: 'col' }, label(m))))),
         el('tbody', {}, ...rows))));
 }
 
