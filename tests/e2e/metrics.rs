@@ -64,7 +64,7 @@ pub(crate) fn event(id: &str, user: &str, kind: &str, at: &str, properties: Valu
 
 /// Two days of a small platform: three students, one tutor, two sessions (one completed, one
 /// cancelled), payments in two currencies, a partial refund, an enrollment and a review.
-fn known_stream() -> Value {
+pub(crate) fn known_stream() -> Value {
     json!([
         event(
             "e1",

@@ -24,7 +24,7 @@ fn recommend_host(manifest: &str) -> HostBuilder {
 
 /// A state directory whose `ai-models/` is the model `scripts/setup` installed: the tests
 /// that rank need real embeddings and say so when the model is missing.
-fn state_with_models() -> tempfile::TempDir {
+pub(crate) fn state_with_models() -> tempfile::TempDir {
     let models = root().join("target/models/ai-models");
     assert!(
         models.join("all-minilm-l6-v2/model.safetensors").exists(),
@@ -36,7 +36,7 @@ fn state_with_models() -> tempfile::TempDir {
     dir
 }
 
-fn user(id: &str) -> String {
+pub(crate) fn user(id: &str) -> String {
     token(json!({"sub": id, "role": "student"}))
 }
 
@@ -181,7 +181,7 @@ const DAY: &str = "2024-06-01T";
 
 /// Three students (a Python goal, a Spanish goal, a peer), six tutors, five courses, and
 /// what the students did: `stu-py` booked Ben and completed Python Basics.
-fn known_platform() -> Value {
+pub(crate) fn known_platform() -> Value {
     let mut events = Vec::new();
     let mut n = 0;
     let mut push = |user: &str, kind: &str, properties: Value| {

@@ -7,6 +7,8 @@
 //!   outside Spin (EventBridge Scheduler, a Kubernetes CronJob); answers its
 //!   [`metrics::RefreshReport`].
 //! - The cron trigger's `handle-cron-event` ([`cron`]): the same run on a schedule.
+//! - The `tutoring:metrics/dashboards` export ([`interface`]): the read and the refresh,
+//!   typed, for the GraphQL subgraph.
 //!
 //! A thin component: the `auth` crate verifies the admin's JWT, the `metrics` crate does the
 //! rest; this crate does the I/O and maps each outcome to a status ([`failure::Failure`]).
@@ -16,6 +18,9 @@ mod config;
 #[allow(unsafe_code)]
 mod cron;
 mod failure;
+// The tutoring:metrics export's bindings, likewise.
+#[allow(unsafe_code)]
+mod interface;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -35,27 +35,27 @@ impl Guest for Recommender {
     fn get_recommendations(user_id: String) -> Result<Recommendation, Error> {
         request::user_id(&user_id).map_err(invalid)?;
         with_store(async |store, cache, embedder| {
-            let (r, stale) = match recommend::recommendations_for(store, &user_id).await? {
-                Some(served) => (served.recommendation, served.stale),
-                None => {
-                    let now = Utc::now();
-                    let fresh =
-                        recommend::generate_recommendations(store, cache, embedder, &user_id, now)
-                            .await?;
-                    (fresh, false)
-                }
-            };
-            Ok(Recommendation {
-                recommendation_id: r.recommendation_id,
-                user_id: r.user_id,
-                recommended_tutor_ids: r.recommended_tutor_ids,
-                recommended_course_ids: r.recommended_course_ids,
-                confidence_score: r.confidence_score,
-                generated_at: r.generated_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-                items: r.items.into_iter().map(item).collect(),
-                stale,
-            })
+            stored_or_new(store, cache, embedder, &user_id).await
         })
+    }
+
+    fn get_many_recommendations(user_ids: Vec<String>) -> Vec<Result<Recommendation, Error>> {
+        let answers = with_store(async |store, cache, embedder| {
+            let mut answers = Vec::with_capacity(user_ids.len());
+            for user_id in &user_ids {
+                answers.push(match request::user_id(user_id) {
+                    Err(e) => Err(invalid(e)),
+                    Ok(_) => stored_or_new(store, cache, embedder, user_id)
+                        .await
+                        .map_err(failure),
+                });
+            }
+            Ok(answers)
+        });
+        match answers {
+            Ok(answers) => answers,
+            Err(e) => user_ids.iter().map(|_| Err(e.clone())).collect(),
+        }
     }
 
     fn recommend_tutors(
@@ -141,6 +141,35 @@ fn items(
     })
 }
 
+/// The student's stored recommendation (with its `stale` mark), generated first if there is
+/// none.
+async fn stored_or_new(
+    store: &mut SyncSpinStore,
+    cache: &mut IndexCache,
+    embedder: &mut SpinEmbedder,
+    user_id: &str,
+) -> Result<Recommendation, RecommendError> {
+    let (r, stale) = match recommend::recommendations_for(store, user_id).await? {
+        Some(served) => (served.recommendation, served.stale),
+        None => {
+            let now = Utc::now();
+            let fresh =
+                recommend::generate_recommendations(store, cache, embedder, user_id, now).await?;
+            (fresh, false)
+        }
+    };
+    Ok(Recommendation {
+        recommendation_id: r.recommendation_id,
+        user_id: r.user_id,
+        recommended_tutor_ids: r.recommended_tutor_ids,
+        recommended_course_ids: r.recommended_course_ids,
+        confidence_score: r.confidence_score,
+        generated_at: r.generated_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        items: r.items.into_iter().map(item).collect(),
+        stale,
+    })
+}
+
 /// Runs `f` on the database, the instance's index cache and the model, in one poll.
 fn with_store<T>(
     f: impl AsyncFnOnce(
@@ -163,14 +192,16 @@ fn with_store<T>(
     };
     sql_store::run_ready(work)
         .map_err(|e| Error::Internal(e.to_string()))?
-        .map_err(|e| {
-            eprintln!("recommend interface: {e}");
-            if e.is_retryable() {
-                Error::Unavailable(e.to_string())
-            } else {
-                Error::Internal(e.to_string())
-            }
-        })
+        .map_err(failure)
+}
+
+fn failure(e: RecommendError) -> Error {
+    eprintln!("recommend interface: {e}");
+    if e.is_retryable() {
+        Error::Unavailable(e.to_string())
+    } else {
+        Error::Internal(e.to_string())
+    }
 }
 
 fn invalid(e: RequestError) -> Error {

@@ -222,3 +222,64 @@ fn strings(value: Option<&Value>) -> impl Iterator<Item = &str> {
     };
     one.into_iter().chain(many.into_iter().flatten())
 }
+
+thread_local! {
+    /// The verifier built from the last keys seen (see [`Verifier::cached`]).
+    static CACHED: std::cell::RefCell<Option<(CachedKeys, Verifier)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+type CachedKeys = (Option<String>, Option<String>);
+
+impl Verifier {
+    /// [`Verifier::from_settings`], built once per thread and reused while the keys stay the
+    /// same: a component instance serves many requests, and parsing a PEM key on each would
+    /// cost more than verifying the token.
+    pub fn cached(
+        jwt_secret: Option<&str>,
+        jwt_public_key: Option<&str>,
+    ) -> Result<Verifier, ConfigError> {
+        let keys: CachedKeys = (
+            jwt_secret.map(str::to_owned),
+            jwt_public_key.map(str::to_owned),
+        );
+        let hit = CACHED.with_borrow(|cached| {
+            cached
+                .as_ref()
+                .filter(|(k, _)| *k == keys)
+                .map(|(_, v)| v.clone())
+        });
+        if let Some(verifier) = hit {
+            return Ok(verifier);
+        }
+        let verifier = Verifier::from_settings(jwt_secret, jwt_public_key)?;
+        CACHED.set(Some((keys, verifier.clone())));
+        Ok(verifier)
+    }
+}
+
+#[cfg(test)]
+mod cached_tests {
+    use super::*;
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn cached_follows_the_keys() {
+        let a = "a-development-secret-of-32-bytes!";
+        let b = "another-development-secret-32-b!!";
+        assert_eq!(
+            Verifier::cached(Some(a), None).unwrap().key_kind(),
+            KeyKind::Secret
+        );
+        assert!(Verifier::cached(Some(a), None).is_ok());
+        assert!(Verifier::cached(Some(b), None).is_ok());
+        assert_eq!(
+            Verifier::cached(None, None).unwrap_err(),
+            ConfigError::NoKey
+        );
+        assert!(matches!(
+            Verifier::cached(Some("short"), None),
+            Err(ConfigError::WeakSecret { .. })
+        ));
+    }
+}

@@ -67,7 +67,8 @@ impl RequestError {
         }
     }
 
-    pub(crate) fn invalid(name: &str, message: impl Into<String>) -> Self {
+    /// A bad value for the parameter `name`.
+    pub fn invalid(name: &str, message: impl Into<String>) -> Self {
         RequestError::InvalidParameter {
             name: name.to_owned(),
             message: message.into(),

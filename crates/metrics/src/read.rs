@@ -56,8 +56,6 @@ impl DashboardQuery {
         now: DateTime<Utc>,
         settings: &Settings,
     ) -> Result<DashboardQuery, RequestError> {
-        let dashboard = Dashboard::from_path(dashboard)
-            .ok_or_else(|| RequestError::UnknownDashboard(dashboard.to_owned()))?;
         let mut params: BTreeMap<String, String> = BTreeMap::new();
         for pair in query
             .unwrap_or_default()
@@ -70,6 +68,23 @@ impl DashboardQuery {
                 return Err(RequestError::invalid(&key, "given more than once"));
             }
         }
+        DashboardQuery::from_params(dashboard, params, now, settings)
+    }
+
+    /// The parameters [`DashboardQuery::parse`] reads besides dimension filters.
+    pub const PARAMETERS: [&'static str; 5] = ["from", "to", "granularity", "tz", "breakdown"];
+
+    /// Builds the query from decoded parameters (`from`, `to`, `granularity`, `tz`,
+    /// `breakdown` and dimension filters), with the same rules as [`DashboardQuery::parse`]:
+    /// for callers that do not come through a query string (the component's typed export).
+    pub fn from_params(
+        dashboard: &str,
+        mut params: BTreeMap<String, String>,
+        now: DateTime<Utc>,
+        settings: &Settings,
+    ) -> Result<DashboardQuery, RequestError> {
+        let dashboard = Dashboard::from_path(dashboard)
+            .ok_or_else(|| RequestError::UnknownDashboard(dashboard.to_owned()))?;
         let zone = match params.remove("tz") {
             None => Zone::UTC,
             Some(name) => {
