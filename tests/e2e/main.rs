@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `spin-local` binary serving real `.wasm` components over HTTP.
 
+mod dashboard;
 mod graphql;
 mod host;
 mod ingest;
