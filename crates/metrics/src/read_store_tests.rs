@@ -19,13 +19,18 @@ use crate::store::{SqlStore, SqlValue};
 use crate::test_support::{TestStore, block_on};
 use crate::time::{Granularity, Zone};
 
+/// A series' place in the response: the metric's rank in the dashboard, then
+/// `(key, value as an integer, value)` per dimension.
+type SeriesKey = (usize, Vec<(String, Option<i64>, String)>);
+type Dimensions = BTreeMap<String, String>;
+
 /// The response's series, built from every stored row of the zone and granularity by the
 /// definitions in docs/METRICS.md ("Reading a dashboard"), one rule at a time.
 fn naive_series(query: &DashboardQuery, rows: &[DashboardMetric]) -> Vec<Series> {
     let buckets = query.buckets();
     let (start, end) = (buckets[0].start, buckets[buckets.len() - 1].end);
     let order = query.dashboard.metrics();
-    let breakdown_of = |dims: &BTreeMap<String, String>| {
+    let breakdown_of = |dims: &Dimensions| {
         if dims.contains_key("rank") {
             return None;
         }
@@ -40,9 +45,7 @@ fn naive_series(query: &DashboardQuery, rows: &[DashboardMetric]) -> Vec<Series>
             _ => Some("several"),
         }
     };
-    type Key = (usize, Vec<(String, Option<i64>, String)>);
-    let mut grouped: BTreeMap<Key, (BTreeMap<String, String>, Vec<(i64, Number)>)> =
-        BTreeMap::new();
+    let mut grouped: BTreeMap<SeriesKey, (Dimensions, Vec<(i64, Number)>)> = BTreeMap::new();
     for row in rows {
         let Some(rank) = order.iter().position(|m| *m == row.metric_name) else {
             continue;

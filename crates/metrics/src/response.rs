@@ -103,9 +103,9 @@ pub async fn read_dashboard<S: SqlStore>(
 }
 
 /// Shapes rows of [`DashboardQuery::sql`] (`metric_name, dimensions, points`, one per
-/// series and chunk) as the response: series in the dashboard's metric order, then by dimensions
-/// (numbers in numeric order); counts and sums have a point (0 if missing) for every
-/// bucket, other metrics only where they have a value.
+/// series and chunk) as the response: series in the dashboard's metric order, then by
+/// dimensions (numbers in numeric order); counts and sums have a point (0 if missing) for
+/// every bucket, other metrics only where they have a value.
 ///
 /// Linear in the series and points: each series' dimensions are parsed once, each bucket's
 /// timestamp formatted once, and zero-filling merges two sorted lists.
