@@ -31,6 +31,11 @@ impl Timed {
         self.spent.clear();
     }
 
+    /// The time spent in statements since the last call (or `clear`), then forgets them.
+    pub fn take_total(&mut self) -> Duration {
+        self.spent.drain(..).map(|(_, d)| d).sum()
+    }
+
     /// Prints (when `print`) the statements that took longest since the last report,
     /// summed over repeats of the same SQL, then forgets them.
     pub fn report(&mut self, print: bool, title: &str) {

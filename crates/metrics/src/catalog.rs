@@ -300,6 +300,40 @@ pub(crate) use breakdown_sql;
 /// index on this exact expression, so a read of one breakdown scans only its rows.
 pub const BREAKDOWN_SQL: &str = breakdown_sql!();
 
+/// [`CHUNK_SQL`] as a literal, for the index statement that must repeat it verbatim.
+macro_rules! chunk_sql {
+    () => {
+        "bucket_start / 7776000000"
+    };
+}
+pub(crate) use chunk_sql;
+
+/// The length of a read chunk: 90 days, in ms.
+pub const CHUNK_MS: i64 = 7_776_000_000;
+
+/// The read chunk of a stored row: its bucket start divided by [`CHUNK_MS`]. A read returns
+/// one row per series and chunk, from the chunks its buckets overlap, so what it scans is
+/// bounded by the requested range (plus at most a chunk at each end) and the rows come in
+/// the index's order (chunk, then series) with no sort. `dashboard_metrics` has an index on
+/// this exact expression.
+pub const CHUNK_SQL: &str = chunk_sql!();
+
+/// [`POINT_SQL`] as a literal, for the index statement that must repeat it verbatim.
+macro_rules! point_sql {
+    () => {
+        "bucket_start || ':' || iif(typeof(value) = 'integer', value, printf('%!.20e', value))"
+    };
+}
+pub(crate) use point_sql;
+
+/// A stored row as a point of a read: `start:value`, the value an integer, or a real with
+/// 21 significant digits (`4.50050000000000000000e+03`), which read back as the same double
+/// however SQLite rounds its last digits (17 correct ones are enough; `quote()`'s 15 are
+/// not always). `dashboard_metrics` has an index on this exact expression, so a read takes
+/// it from the index instead of formatting the value (formatting reals is most of a read's
+/// SQL).
+pub const POINT_SQL: &str = point_sql!();
+
 /// How many entries a leaderboard keeps per bucket.
 pub const LEADERBOARD_SIZE: u32 = 10;
 
@@ -386,5 +420,6 @@ mod tests {
         assert_eq!(names_where(|m| m.kind == Rolling).len(), 4);
         // The constructors also work at run time.
         assert!(spec("x", Sum, true).served && !hidden("y").served);
+        assert_eq!(CHUNK_SQL, format!("bucket_start / {CHUNK_MS}"));
     }
 }

@@ -26,7 +26,10 @@ fn history(config: &DemoConfig) -> Vec<AnalyticsEvent> {
         .collect()
 }
 
-async fn all_rows(store: &mut TestStore, settings: &Settings) -> Vec<crate::read::DashboardMetric> {
+async fn all_rows(
+    store: &mut TestStore,
+    settings: &Settings,
+) -> Vec<crate::response::DashboardMetric> {
     let mut rows = Vec::new();
     for zone in &settings.zones {
         for g in Granularity::ALL {

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::read::DashboardMetric;
 use crate::refresh::refresh;
+use crate::response::DashboardMetric;
 use crate::settings::Settings;
 use crate::test_support::{TestStore, block_on, event};
 

@@ -33,6 +33,7 @@ mod groups;
 mod plan;
 mod read;
 mod refresh;
+mod response;
 pub mod schema;
 mod settings;
 mod store;
@@ -60,13 +61,16 @@ mod proptests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod demo_tests;
 
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod read_store_tests;
+
 pub use catalog::{Dashboard, METRICS, MetricKind, MetricSpec};
 pub use error::{ConfigError, MetricsError, RequestError};
-pub use read::{
-    DashboardMetric, DashboardQuery, DashboardResponse, MAX_BUCKETS, Point, Series, read_dashboard,
-    shape_response,
-};
+pub use read::{DashboardQuery, MAX_BUCKETS};
 pub use refresh::{RefreshReport, ensure_schema, rebuild, refresh};
+pub use response::{
+    DashboardMetric, DashboardResponse, Point, Series, read_dashboard, shape_response,
+};
 pub use settings::Settings;
 pub use store::{Row, SqlStore, SqlValue, StoreError};
 pub use time::{Granularity, Zone};

@@ -10,9 +10,9 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use serde_json::{Value, json};
 
-use crate::read::DashboardMetric;
 use crate::reference::{self, Stored, Table, V};
 use crate::refresh::{rebuild, refresh};
+use crate::response::DashboardMetric;
 use crate::settings::Settings;
 use crate::test_support::{TestStore, block_on};
 use crate::time::{Granularity, Zone};

@@ -1,15 +1,16 @@
-//! Serving a dashboard: the request's parameters, the query, and the JSON response.
+//! Serving a dashboard: the request's parameters and the query (the response is in
+//! `response.rs`).
 
-use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
-use serde::Serialize;
 
-use crate::catalog::{BREAKDOWN_KEYS, BREAKDOWN_SQL, DIMENSION_KEYS, Dashboard, metric};
-use crate::error::{MetricsError, RequestError, at};
+use crate::catalog::{
+    BREAKDOWN_KEYS, BREAKDOWN_SQL, CHUNK_MS, CHUNK_SQL, DIMENSION_KEYS, Dashboard, POINT_SQL,
+};
+use crate::error::RequestError;
 use crate::settings::Settings;
-use crate::store::{Row, SqlStore, SqlValue};
+use crate::store::SqlValue;
 use crate::time::{Bucket, Granularity, Zone};
 
 /// The most buckets one request may span (ten years of days).
@@ -174,7 +175,13 @@ impl DashboardQuery {
             .map_or(0, |i| 1 << i)
     }
 
-    /// The query reading the dashboard's rows, and its parameters.
+    /// The query reading the dashboard's series, and its parameters: one row per series and
+    /// 90-day chunk ([`CHUNK_SQL`]), `metric_name, dimensions, points`, where `points` is
+    /// the chunk's [`POINT_SQL`] pairs `start:value` (oldest first), comma-separated: exact,
+    /// an integer or a real that reads back as the same double.
+    ///
+    /// Per metric, the rows are one range of the covering index `dashboard_metrics_by_series`
+    /// (the chunks the buckets overlap), in its order, so the grouping needs no sort.
     pub fn sql(&self) -> (String, Vec<SqlValue>) {
         let buckets = self.buckets();
         let (start, end) = match (buckets.first(), buckets.last()) {
@@ -182,8 +189,8 @@ impl DashboardQuery {
             _ => (0, 0),
         };
         let names = serde_json::to_string(self.dashboard.metrics()).unwrap_or_default();
-        let mut sql = String::from(
-            "SELECT metric_name, bucket_start, dimensions, value FROM dashboard_metrics \
+        let mut sql = format!(
+            "SELECT metric_name, dimensions, group_concat({POINT_SQL}, ',') FROM dashboard_metrics \
              WHERE zone = ?1 AND granularity = ?2 AND metric_name IN (SELECT value FROM json_each(?3)) \
              AND bucket_start >= ?4 AND bucket_start < ?5",
         );
@@ -195,7 +202,9 @@ impl DashboardQuery {
             SqlValue::Integer(end),
             SqlValue::Integer(self.breakdown_bits()),
         ];
-        sql.push_str(&format!(" AND {BREAKDOWN_SQL} = ?6"));
+        sql.push_str(&format!(
+            " AND {BREAKDOWN_SQL} = ?6 AND {CHUNK_SQL} BETWEEN ?4 / {CHUNK_MS} AND (?5 - 1) / {CHUNK_MS}"
+        ));
         for (key, value) in &self.filters {
             // Keys are checked against DIMENSION_KEYS, so they are safe in a JSON path.
             sql.push_str(&format!(
@@ -204,6 +213,7 @@ impl DashboardQuery {
             ));
             params.push(SqlValue::Text(value.clone()));
         }
+        sql.push_str(&format!(" GROUP BY metric_name, {CHUNK_SQL}, dimensions"));
         (sql, params)
     }
 }
@@ -258,221 +268,4 @@ fn decode(text: &str) -> Result<String, RequestError> {
         i += 1;
     }
     String::from_utf8(out).map_err(|_| RequestError::invalid(text, "not UTF-8"))
-}
-
-/// The body of `GET /metrics/{dashboard}`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DashboardResponse {
-    /// `OVERVIEW`, `ENGAGEMENT`, ...
-    pub dashboard: Dashboard,
-    /// When the last refresh ran (RFC 3339), `None` before the first.
-    pub refreshed_at: Option<String>,
-    /// The buckets' time zone.
-    pub time_zone: String,
-    /// `day`, `week` or `month`.
-    pub granularity: &'static str,
-    /// One series per metric and dimension set.
-    pub series: Vec<Series>,
-}
-
-/// The points of one metric with one set of dimensions.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Series {
-    /// The metric, e.g. `revenue_net`.
-    pub metric_name: String,
-    /// Its dimensions, e.g. `{"currency": "EUR", "product": "course"}`.
-    pub dimensions: BTreeMap<String, String>,
-    /// One point per bucket, oldest first.
-    pub points: Vec<Point>,
-}
-
-/// One bucket's value.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Point {
-    /// The bucket's first instant, RFC 3339 in the request's zone.
-    pub timestamp: String,
-    /// The value: an integer for counts and money (minor units), a number for rates.
-    pub value: serde_json::Number,
-}
-
-/// A stored metric row: `metricName`, `value`, `timestamp` (the bucket start) and
-/// `dimensions`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DashboardMetric {
-    /// The metric.
-    pub metric_name: String,
-    /// The bucket's first instant, ms since the epoch.
-    pub timestamp: i64,
-    /// The dimensions.
-    pub dimensions: BTreeMap<String, String>,
-    /// The value.
-    pub value: serde_json::Number,
-}
-
-impl DashboardMetric {
-    /// Parses a row of `metric_name, bucket_start, dimensions, value`.
-    pub fn from_row(row: &Row) -> Option<DashboardMetric> {
-        let [name, start, dims, value] = row.as_slice() else {
-            return None;
-        };
-        Some(DashboardMetric {
-            metric_name: name.as_str()?.to_owned(),
-            timestamp: start.as_i64()?,
-            dimensions: serde_json::from_str(dims.as_str()?).ok()?,
-            value: match value {
-                SqlValue::Integer(i) => serde_json::Number::from(*i),
-                SqlValue::Real(f) => serde_json::Number::from_f64(*f)?,
-                _ => return None,
-            },
-        })
-    }
-}
-
-/// Reads a dashboard: its rows and the last refresh time, shaped as the response.
-pub async fn read_dashboard<S: SqlStore>(
-    store: &mut S,
-    query: &DashboardQuery,
-) -> Result<DashboardResponse, MetricsError> {
-    let (sql, params) = query.sql();
-    let rows = store.query(&sql, &params).await.map_err(at("dashboard"))?;
-    let state = store
-        .query("SELECT refreshed_at FROM metric_state WHERE id = 1", &[])
-        .await
-        .map_err(at("refreshed at"))?;
-    let refreshed_at = state
-        .first()
-        .and_then(|r| r.first())
-        .and_then(SqlValue::as_str)
-        .map(str::to_owned);
-    shape_response(query, refreshed_at, &rows)
-}
-
-/// Shapes rows of [`DashboardQuery::sql`] as the response: series in the dashboard's metric
-/// order, then by dimensions (numbers in numeric order); counts and sums have a point (0 if
-/// missing) for every bucket, other metrics only where they have a value.
-///
-/// Linear in the rows and points: each distinct dimensions text is parsed once, each
-/// bucket's timestamp formatted once, and zero-filling merges two sorted lists.
-pub fn shape_response(
-    query: &DashboardQuery,
-    refreshed_at: Option<String>,
-    rows: &[Row],
-) -> Result<DashboardResponse, MetricsError> {
-    let bad = || MetricsError::BadRow { step: "dashboard" };
-    let order = query.dashboard.metrics();
-    // Series by metric (its rank in the dashboard) and dimensions text.
-    let mut grouped: HashMap<(usize, &str), Vec<(i64, serde_json::Number)>> = HashMap::new();
-    for row in rows {
-        let [name, start, dims, value] = row.as_slice() else {
-            return Err(bad());
-        };
-        let (name, start, dims) = (
-            name.as_str().ok_or_else(bad)?,
-            start.as_i64().ok_or_else(bad)?,
-            dims.as_str().ok_or_else(bad)?,
-        );
-        let value = match value {
-            SqlValue::Integer(i) => serde_json::Number::from(*i),
-            SqlValue::Real(f) => serde_json::Number::from_f64(*f).ok_or_else(bad)?,
-            _ => return Err(bad()),
-        };
-        let Some(rank) = order.iter().position(|n| *n == name) else {
-            continue;
-        };
-        grouped
-            .entry((rank, dims))
-            .or_default()
-            .push((start, value));
-    }
-    let buckets = query.buckets();
-    let labels: Vec<String> = buckets.iter().map(|b| query.zone.format(b.start)).collect();
-    let label = |t: i64| match buckets.binary_search_by_key(&t, |b| b.start) {
-        Ok(i) => labels[i].clone(),
-        Err(_) => query.zone.format(t),
-    };
-    let mut keyed = Vec::with_capacity(grouped.len());
-    for ((rank, dims), points) in grouped {
-        let dimensions: BTreeMap<String, String> = serde_json::from_str(dims).map_err(|_| bad())?;
-        keyed.push(((rank, DimKey::new(dimensions)), points));
-    }
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let series = keyed
-        .into_iter()
-        .map(|((rank, key), mut points)| {
-            let name = order[rank];
-            points.sort_by_key(|(t, _)| *t);
-            if metric(name).is_some_and(|spec| spec.zero_fill) {
-                points = zero_filled(&buckets, points);
-            }
-            Series {
-                metric_name: name.to_owned(),
-                dimensions: key.map,
-                points: points
-                    .into_iter()
-                    .map(|(t, value)| Point {
-                        timestamp: label(t),
-                        value,
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
-    Ok(DashboardResponse {
-        dashboard: query.dashboard,
-        refreshed_at,
-        time_zone: query.zone.name().to_owned(),
-        granularity: query.granularity.as_str(),
-        series,
-    })
-}
-
-/// Sorted points with a 0 added for every bucket that has none.
-fn zero_filled(
-    buckets: &[Bucket],
-    points: Vec<(i64, serde_json::Number)>,
-) -> Vec<(i64, serde_json::Number)> {
-    let mut out = Vec::with_capacity(buckets.len().max(points.len()));
-    let mut points = points.into_iter().peekable();
-    for b in buckets {
-        while let Some(p) = points.next_if(|(t, _)| *t < b.start) {
-            out.push(p);
-        }
-        match points.next_if(|(t, _)| *t == b.start) {
-            Some(p) => out.push(p),
-            None => out.push((b.start, serde_json::Number::from(0))),
-        }
-    }
-    out.extend(points);
-    out
-}
-
-/// Dimensions ordered key by key, values that are integers (ranks, offsets) numerically.
-#[derive(Debug, PartialEq, Eq)]
-struct DimKey {
-    order: Vec<(String, Option<i64>, String)>,
-    map: BTreeMap<String, String>,
-}
-
-impl DimKey {
-    fn new(map: BTreeMap<String, String>) -> DimKey {
-        let order = map
-            .iter()
-            .map(|(k, v)| (k.clone(), v.parse::<i64>().ok(), v.clone()))
-            .collect();
-        DimKey { order, map }
-    }
-}
-
-impl Ord for DimKey {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.order.cmp(&other.order)
-    }
-}
-
-impl PartialOrd for DimKey {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
 }

@@ -5,7 +5,8 @@ use serde_json::json;
 
 use crate::catalog::Dashboard;
 use crate::error::RequestError;
-use crate::read::{DashboardQuery, shape_response};
+use crate::read::DashboardQuery;
+use crate::response::shape_response;
 use crate::settings::Settings;
 use crate::store::SqlValue;
 use crate::time::Granularity;
@@ -146,7 +147,13 @@ fn sql_and_parameters() {
     .expect("query");
     let (sql, params) = q.sql();
     assert!(
-        sql.ends_with("END) = ?6 AND json_extract(dimensions, '$.currency') = ?7"),
+        sql.contains("END) = ?6 AND bucket_start / 7776000000 BETWEEN ?4 / 7776000000 AND (?5 - 1) / 7776000000 AND json_extract"),
+        "{sql}"
+    );
+    assert!(
+        sql.ends_with(
+            "json_extract(dimensions, '$.currency') = ?7 GROUP BY metric_name, bucket_start / 7776000000, dimensions"
+        ),
         "{sql}"
     );
     assert_eq!(params[0], SqlValue::Text("Europe/Paris".into()));
@@ -192,12 +199,12 @@ fn breakdowns() {
     ));
 }
 
-fn row(metric: &str, start: i64, dims: &str, value: SqlValue) -> Vec<SqlValue> {
+/// A row of [`DashboardQuery::sql`]: one series, its points as `start:value` pairs.
+fn series(metric: &str, dims: &str, points: &str) -> Vec<SqlValue> {
     vec![
         SqlValue::Text(metric.into()),
-        SqlValue::Integer(start),
         SqlValue::Text(dims.into()),
-        value,
+        SqlValue::Text(points.into()),
     ]
 }
 
@@ -206,34 +213,24 @@ fn row(metric: &str, start: i64, dims: &str, value: SqlValue) -> Vec<SqlValue> {
 fn response_shape() {
     let q = parse("revenue", "from=2024-05-01&to=2024-05-03").expect("query");
     let day = 86_400_000;
-    let d1 = 1_714_521_600_000;
+    let d1 = 1_714_521_600_000_i64;
+    let d2 = d1 + day;
+    let eur = r#"{"currency":"EUR"}"#;
     let rows = vec![
-        row("arppu", d1, r#"{"currency":"EUR"}"#, SqlValue::Real(4500.5)),
-        row(
-            "revenue_net",
-            d1 + day,
-            r#"{"currency":"EUR"}"#,
-            SqlValue::Integer(-300),
-        ),
-        row(
-            "revenue_gross",
-            d1,
-            r#"{"currency":"EUR"}"#,
-            SqlValue::Integer(4500),
-        ),
-        row(
+        series("arppu", eur, &format!("{d1}:4500.5")),
+        series("revenue_net", eur, &format!("{d2}:-300")),
+        series("revenue_gross", eur, &format!("{d1}:4500")),
+        series(
             "top_tutors_by_revenue",
-            d1,
             r#"{"currency":"EUR","rank":"10","tutorId":"t9"}"#,
-            SqlValue::Integer(5),
+            &format!("{d1}:5"),
         ),
-        row(
+        series(
             "top_tutors_by_revenue",
-            d1,
             r#"{"currency":"EUR","rank":"2","tutorId":"t2"}"#,
-            SqlValue::Integer(50),
+            &format!("{d1}:50"),
         ),
-        row("booked_minutes", d1, "{}", SqlValue::Integer(60)),
+        series("booked_minutes", "{}", &format!("{d1}:60")),
     ];
     let response =
         shape_response(&q, Some("2024-05-31T22:00:00.000Z".into()), &rows).expect("shape");
@@ -275,8 +272,43 @@ fn response_shape() {
     assert_eq!(body["series"][3]["dimensions"]["rank"], "2");
     let bad = vec![vec![SqlValue::Text("dau".into())]];
     assert!(shape_response(&q, None, &bad).is_err());
-    let nan = vec![row("arppu", d1, "{}", SqlValue::Real(f64::NAN))];
+    let nan = vec![series("arppu", "{}", &format!("{d1}:NaN"))];
     assert!(shape_response(&q, None, &nan).is_err());
+    let no_value = vec![series("arppu", "{}", &format!("{d1}"))];
+    assert!(shape_response(&q, None, &no_value).is_err());
     let empty = shape_response(&q, None, &[]).expect("empty");
     assert!(empty.series.is_empty() && empty.refreshed_at.is_none());
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn points_in_any_order_and_real_renderings() {
+    let q = parse("revenue", "from=2024-05-01&to=2024-05-02").expect("query");
+    let d1 = 1_714_521_600_000_i64;
+    let d2 = d1 + 86_400_000;
+    let eur = r#"{"currency":"EUR"}"#;
+    let rows = vec![
+        // Reals with 21 significant digits.
+        series(
+            "arppu",
+            eur,
+            &format!("{d2}:2.00000000000000000000e+00,{d1}:3.33333333333333314830e-01"),
+        ),
+        // A series' chunks are one series.
+        series("revenue_gross", eur, &format!("{d2}:7")),
+        series("revenue_gross", eur, &format!("{d1}:5")),
+    ];
+    let body = serde_json::to_value(shape_response(&q, None, &rows).expect("shape")).expect("json");
+    assert_eq!(
+        body["series"],
+        json!([
+            {"metricName": "revenue_gross", "dimensions": {"currency": "EUR"}, "points": [
+                {"timestamp": "2024-05-01T00:00:00Z", "value": 5},
+                {"timestamp": "2024-05-02T00:00:00Z", "value": 7}]},
+            {"metricName": "arppu", "dimensions": {"currency": "EUR"}, "points": [
+                {"timestamp": "2024-05-01T00:00:00Z", "value": 1.0 / 3.0},
+                {"timestamp": "2024-05-02T00:00:00Z", "value": 2.0}]}
+        ])
+    );
+    assert!(body["series"][1]["points"][1]["value"].is_f64());
 }

@@ -5,9 +5,9 @@
 //! Times are milliseconds since the epoch (`*_ms`); `slot_ms` values are rounded down to
 //! [`crate::time::SLOT_MS`].
 
-use crate::catalog::breakdown_sql;
+use crate::catalog::{breakdown_sql, chunk_sql, point_sql};
 
-/// Every `CREATE` statement, idempotent, in order.
+/// Every `CREATE` (and `DROP` of a replaced index) statement, idempotent, in order.
 pub const SCHEMA_STATEMENTS: &[&str] = &[
     // The run state: the last ingestion sequence number folded in, and when.
     "CREATE TABLE IF NOT EXISTS metric_state (
@@ -144,14 +144,23 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     value NOT NULL, -- INTEGER for counts and money, REAL for rates and averages
     PRIMARY KEY (zone, granularity, metric_name, bucket_start, dimensions)
 ) WITHOUT ROWID",
-    // The read path: one breakdown of a metric over a range of buckets, covering (no lookup
-    // into the table). The expression must be `catalog::BREAKDOWN_SQL` verbatim.
+    // The read path: one breakdown of a metric, 90-day chunk by chunk and, in a chunk,
+    // series by series (dimensions, then buckets), covering (no lookup into the table), so a
+    // read groups each series' points without a sort, and finds each point already
+    // rendered. The expressions must be `catalog::BREAKDOWN_SQL`, `catalog::CHUNK_SQL` and
+    // `catalog::POINT_SQL` verbatim.
     concat!(
-        "CREATE INDEX IF NOT EXISTS dashboard_metrics_by_breakdown ON dashboard_metrics \
+        "CREATE INDEX IF NOT EXISTS dashboard_metrics_by_series ON dashboard_metrics \
          (zone, granularity, metric_name, ",
         breakdown_sql!(),
-        ", bucket_start, dimensions, value)"
+        ", ",
+        chunk_sql!(),
+        ", dimensions, bucket_start, value, ",
+        point_sql!(),
+        ")"
     ),
+    // Its predecessor, bucket before dimensions.
+    "DROP INDEX IF EXISTS dashboard_metrics_by_breakdown",
 ];
 
 /// Deletes everything the engine derived, so the next refresh rebuilds it from all events.
@@ -181,7 +190,7 @@ mod tests {
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn every_table_is_reset() {
         for statement in SCHEMA_STATEMENTS {
-            assert!(statement.contains("IF NOT EXISTS"), "{statement}");
+            assert!(statement.contains(" IF "), "{statement}");
             if let Some(rest) = statement.strip_prefix("CREATE TABLE IF NOT EXISTS ") {
                 let table = rest.split([' ', '(']).next().unwrap_or_default();
                 let delete = format!("DELETE FROM {table}");

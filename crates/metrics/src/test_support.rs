@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use events::AnalyticsEvent;
 use serde_json::Value;
 
-use crate::read::DashboardMetric;
+use crate::response::DashboardMetric;
 use sql_store::LibsqlStore;
 
 use crate::store::{Row, SqlStore, SqlValue, StoreError};
