@@ -18,3 +18,4 @@ pub mod protocol;
 pub mod recommenders;
 pub mod report;
 pub mod state;
+pub mod tune;

@@ -14,6 +14,7 @@ use eval_recommend::embeddings::{Source, Vectors};
 use eval_recommend::protocol::{evaluate, held_out};
 use eval_recommend::recommenders::{Ours, Popularity, Random, Recommender};
 use eval_recommend::report::{Section, table};
+use eval_recommend::tune::{grid, tune};
 use eval_recommend::{movielens, platform};
 use recommend::ranker::Weights;
 
@@ -40,6 +41,10 @@ struct Args {
     /// Seeds the user sample and the random baseline.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Outside --sample: choose per-dataset weights on this many users' second-to-last
+    /// interaction (0: no tuning).
+    #[arg(long, default_value_t = 300)]
+    tune_users: usize,
     /// The list length.
     #[arg(long, default_value_t = 10)]
     k: usize,
@@ -142,7 +147,7 @@ fn run_dataset(
         .zip(vectors.embed(&goal_texts)?)
         .collect();
     let embedded = started.elapsed();
-    let users = held_out(dataset, sample, args.seed);
+    let users = held_out(dataset, 0, sample, args.seed);
     let mut ours = Ours::new(
         dataset,
         item_vectors,
@@ -150,9 +155,32 @@ fn run_dataset(
         Weights::default(),
         "ours (default weights)",
     );
+    let mut tuned = None;
+    if let Some(n) = Some(args.tune_users).filter(|&n| n > 0 && !args.sample) {
+        let validation = held_out(dataset, 1, Some(n), args.seed);
+        let ranked = tune(&ours, &validation, &grid(), args.k);
+        if let Some(&(best, ndcg)) = ranked.first() {
+            eprintln!(
+                "{}: weights tuned on {} validation users (NDCG@{} {ndcg:.4}): {}",
+                dataset.name,
+                validation.len(),
+                args.k,
+                serde_json::to_string(&best)?
+            );
+            let mut t = ours.clone();
+            t.weights = best;
+            t.label = "ours (weights tuned on validation)".into();
+            tuned = Some(t);
+        }
+    }
     let (mut popularity, mut random) = (Popularity, Random { seed: args.seed });
-    let recommenders: &mut [&mut dyn Recommender] = &mut [&mut ours, &mut popularity, &mut random];
-    let outcomes = evaluate(dataset, &users, recommenders, args.k);
+    let mut recommenders: Vec<&mut dyn Recommender> = vec![&mut ours];
+    if let Some(t) = &mut tuned {
+        recommenders.push(t);
+    }
+    recommenders.push(&mut popularity);
+    recommenders.push(&mut random);
+    let outcomes = evaluate(dataset, &users, &mut recommenders, args.k);
     eprintln!(
         "{}: {} users, {} items, vectors {:.1}s, evaluation {:.1}s",
         dataset.name,

@@ -33,18 +33,18 @@ pub struct HeldOut {
     pub cut: usize,
 }
 
-/// The users to evaluate: each user's last interaction, if the platform knew something of
-/// them before it (an earlier interaction or a goal); a seeded sample of `sample` of them if
-/// given; in cut order.
-pub fn held_out(dataset: &Dataset, sample: Option<usize>, seed: u64) -> Vec<HeldOut> {
+/// The users to evaluate: each user's last interaction (`skip` = 0; 1: the one before it, for
+/// validation), if the platform knew something of them before it (an earlier interaction or a
+/// goal); a seeded sample of `sample` of them if given; in cut order.
+pub fn held_out(dataset: &Dataset, skip: usize, sample: Option<usize>, seed: u64) -> Vec<HeldOut> {
     let users = dataset.users.len();
     let mut first_known = vec![usize::MAX; users];
-    let mut last: Vec<Option<(usize, usize)>> = vec![None; users];
+    let mut took: Vec<Vec<(usize, usize)>> = vec![Vec::new(); users];
     for (at, event) in dataset.events.iter().enumerate() {
         match event {
             Event::Took { user, item } => {
                 first_known[*user] = first_known[*user].min(at);
-                last[*user] = Some((*item, at));
+                took[*user].push((*item, at));
             }
             Event::GoalSet { user, .. } => first_known[*user] = first_known[*user].min(at),
             _ => {}
@@ -52,14 +52,15 @@ pub fn held_out(dataset: &Dataset, sample: Option<usize>, seed: u64) -> Vec<Held
     }
     let mut chosen: Vec<HeldOut> = (0..users)
         .filter_map(|user| {
-            let (item, cut) = last[user]?;
+            let n = took[user].len().checked_sub(skip + 1)?;
+            let (item, cut) = took[user][n];
             (first_known[user] < cut).then_some(HeldOut { user, item, cut })
         })
         .collect();
     if let Some(n) = sample.filter(|&n| n < chosen.len()) {
         let mut rng = SplitMix(seed);
         for i in 0..n {
-            let j = i + (rng.next() % (chosen.len() - i) as u64) as usize;
+            let j = i + (rng.next_u64() % (chosen.len() - i) as u64) as usize;
             chosen.swap(i, j);
         }
         chosen.truncate(n);
@@ -104,13 +105,21 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::Item;
+    use crate::dataset::{Goal, Item};
     use crate::recommenders::{Popularity, Random};
 
     fn tiny() -> Dataset {
-        // Items 0..3; users 0 and 1 take item 0 then 1; user 2 takes 0 and, last, 2.
+        // Items 0..3; users 0 (who set a goal first) and 1 take item 0 then 1; user 2 takes 0
+        // and, last, 2.
         let took = |user, item| Event::Took { user, item };
-        let mut events: Vec<Event> = (0..4).map(|item| Event::Published { item }).collect();
+        let goal = Goal {
+            goal: "g".into(),
+            text: "g".into(),
+            subjects: Vec::new(),
+            level: None,
+        };
+        let mut events = vec![Event::GoalSet { user: 0, goal }];
+        events.extend((0..4).map(|item| Event::Published { item }));
         events.extend([
             took(0, 0),
             took(1, 0),
@@ -130,10 +139,16 @@ mod tests {
     #[test]
     fn the_last_interaction_is_held_out_with_the_state_before_it() {
         let d = tiny();
-        let h = held_out(&d, None, 1);
+        let h = held_out(&d, 0, None, 1);
         let got: Vec<(usize, usize)> = h.iter().map(|h| (h.user, h.item)).collect();
         assert_eq!(got, [(0, 1), (1, 1), (2, 2)]);
-        assert_eq!(held_out(&d, Some(2), 7).len(), 2);
+        assert_eq!(held_out(&d, 0, Some(2), 7).len(), 2);
+        // Validation: the interaction before the last, if something was known before it.
+        let v: Vec<(usize, usize)> = held_out(&d, 1, None, 1)
+            .iter()
+            .map(|h| (h.user, h.item))
+            .collect();
+        assert_eq!(v, [(0, 0)]);
         let mut pop = Popularity;
         let out = evaluate(&d, &h, &mut [&mut pop], 2);
         // User 0 at their cut: nothing else taken yet, so [1, 2] (ties by id): a hit first.

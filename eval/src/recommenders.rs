@@ -30,6 +30,7 @@ const HISTORY: usize = 20;
 /// The one difference: the nearest items come from an exact scan of the whole catalog rather
 /// than the per-subject shards the index would search (below 4,096 items a shard is scanned
 /// exactly anyway; the shards would restrict the search to a few subjects).
+#[derive(Clone)]
 pub struct Ours<'d> {
     dataset: &'d Dataset,
     item_vectors: Vec<Vec<f32>>,
@@ -37,7 +38,8 @@ pub struct Ours<'d> {
     ids: HashMap<&'d str, usize>,
     /// The hybrid score's weights.
     pub weights: Weights,
-    label: String,
+    /// Its name in reports.
+    pub label: String,
 }
 
 impl<'d> Ours<'d> {
@@ -63,6 +65,11 @@ impl<'d> Ours<'d> {
             weights,
             label: label.to_owned(),
         }
+    }
+
+    /// The dataset it ranks.
+    pub fn dataset(&self) -> &'d Dataset {
+        self.dataset
     }
 
     fn query(&self, state: &State, user: usize) -> Option<Vec<f32>> {
@@ -185,12 +192,15 @@ impl<'d> Ours<'d> {
     }
 }
 
-impl Recommender for Ours<'_> {
-    fn name(&self) -> String {
-        self.label.clone()
-    }
-
-    fn top(&mut self, state: &State, user: usize, k: usize) -> Vec<usize> {
+impl Ours<'_> {
+    /// The candidates of `user` at the state's cut, and the student side of the ranking:
+    /// everything but the weights.
+    pub fn candidates(
+        &self,
+        state: &State,
+        user: usize,
+        k: usize,
+    ) -> (Vec<Candidate>, RankContext) {
         let query = self.query(state, user);
         let similarity = query
             .as_ref()
@@ -229,10 +239,32 @@ impl Recommender for Ours<'_> {
             level: state.goals[user].iter().find_map(|g| g.level),
             goal: goal.map(|g| g.goal.clone()),
         };
-        rank(candidates, &Filters::default(), &ctx, &self.weights, k)
+        (candidates, ctx)
+    }
+
+    /// Ranks candidates with `weights`, as item indices.
+    pub fn rank(
+        &self,
+        candidates: Vec<Candidate>,
+        ctx: &RankContext,
+        weights: &Weights,
+        k: usize,
+    ) -> Vec<usize> {
+        rank(candidates, &Filters::default(), ctx, weights, k)
             .into_iter()
             .filter_map(|r| self.ids.get(r.id.as_str()).copied())
             .collect()
+    }
+}
+
+impl Recommender for Ours<'_> {
+    fn name(&self) -> String {
+        self.label.clone()
+    }
+
+    fn top(&mut self, state: &State, user: usize, k: usize) -> Vec<usize> {
+        let (candidates, ctx) = self.candidates(state, user, k);
+        self.rank(candidates, &ctx, &self.weights, k)
     }
 }
 
@@ -275,7 +307,7 @@ impl Recommender for Random {
         let k = k.min(items.len());
         // A partial Fisher-Yates shuffle: the first k places.
         for i in 0..k {
-            let j = i + (rng.next() % (items.len() - i) as u64) as usize;
+            let j = i + (rng.next_u64() % (items.len() - i) as u64) as usize;
             items.swap(i, j);
         }
         items.truncate(k);
@@ -289,7 +321,7 @@ pub struct SplitMix(pub u64);
 
 impl SplitMix {
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
