@@ -77,7 +77,9 @@ pub use embed::{EMBEDDING_DIM, Embedder, HashingEmbedder, dot, normalize, text_h
 pub use embed_cache::{EMBED_BATCH, cached_vectors, embed_cached};
 pub use error::{EmbedError, RecommendError};
 pub use filters::{Attributes, Filters, Level};
-pub use generate::{recommend_courses, recommend_tutors};
+pub use generate::{
+    ANN_CANDIDATES, FALLBACK_CANDIDATES, PEERS, recommend_courses, recommend_tutors,
+};
 pub use index::{IndexCache, IndexSettings, Kind, RebuildReport, rebuild_indexes_if_stale};
 pub use profiles::{RefreshReport, refresh_profiles};
 pub use ranker::RecommendedItem;
@@ -86,6 +88,7 @@ pub use stored::{
     Recommendation, STORED_ITEMS, Served, generate_recommendations, recommendations_for,
     regenerate_stale,
 };
+pub use student::blend;
 pub use study_plan::{PlanStep, StudyPlan, study_plan};
 
 /// Creates the library's tables (and `analytics_events` with its indexes, as the `events`

@@ -141,8 +141,9 @@ async fn history_vectors<S: SqlStore>(
         .collect()
 }
 
-/// The normalized mean of the goals blended with that of the history.
-pub(crate) fn blend(goals: &[Vec<f32>], history: &[Vec<f32>]) -> Option<Vec<f32>> {
+/// A student's query vector: the normalized mean of their goal vectors blended with that of
+/// their history's item vectors (goals weigh 0.6 when both are known; `None`: neither is).
+pub fn blend(goals: &[Vec<f32>], history: &[Vec<f32>]) -> Option<Vec<f32>> {
     let mean = |vs: &[Vec<f32>]| {
         let mut m = vec![0.0f32; embed::EMBEDDING_DIM];
         for v in vs {
