@@ -125,8 +125,9 @@ fn int(i: i64) -> libsql::Value {
 }
 
 /// Writes the platform into `conn` (whose schema `recommend::ensure_schema` created), in one
-/// transaction.
-pub async fn generate(conn: &Connection, scale: Scale, seed: u64) -> Result<Platform> {
+/// transaction; with `write` false, only describes it (the same seed gives the same
+/// platform, already stored by an earlier run).
+pub async fn generate(conn: &Connection, scale: Scale, seed: u64, write: bool) -> Result<Platform> {
     let mut rng = Rng::new(seed);
     let space = Synthetic::new(Shape::Topical, SUBJECTS.len() * TOPICS, seed);
     let now_ms = 1_790_000_000_000i64;
@@ -326,6 +327,61 @@ pub async fn generate(conn: &Connection, scale: Scale, seed: u64) -> Result<Plat
         ]);
     }
 
+    let interaction_rows = interactions.len();
+    if write {
+        store(
+            conn,
+            embeddings,
+            tutors,
+            courses,
+            students,
+            goals,
+            student_subjects,
+            interactions,
+        )
+        .await?;
+    }
+
+    let sizes = |lists: &[Vec<usize>]| {
+        let mut v: Vec<(String, usize)> = lists
+            .iter()
+            .enumerate()
+            .map(|(s, l)| (SUBJECTS[s].to_lowercase(), l.len()))
+            .collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1));
+        v
+    };
+    Ok(Platform {
+        active,
+        tutor_shards: sizes(&tutors_of),
+        course_shards: sizes(&courses_of),
+        interactions: interaction_rows,
+        goals: goal_vectors,
+    })
+}
+
+/// The rows of each table.
+struct Rows {
+    embeddings: Vec<Vec<libsql::Value>>,
+    tutors: Vec<Vec<libsql::Value>>,
+    courses: Vec<Vec<libsql::Value>>,
+    students: Vec<Vec<libsql::Value>>,
+    goals: Vec<Vec<libsql::Value>>,
+    student_subjects: Vec<Vec<libsql::Value>>,
+    interactions: Vec<Vec<libsql::Value>>,
+}
+
+/// Every row, in one transaction.
+async fn store(conn: &Connection, rows: Rows) -> Result<()> {
+    let Rows {
+        embeddings,
+        tutors,
+        courses,
+        students,
+        goals,
+        student_subjects,
+        interactions,
+    } = rows;
     let tx = conn.transaction().await?;
     insert(&tx, "rec_embeddings", "text_hash, vector", embeddings).await?;
     insert(&tx, "rec_tutors", "tutor_id, name, subjects, bio, languages, hourly_rate, currency, updated_ms, text_hash, bookings, students, completed, rating_sum, rating_count", tutors).await?;
@@ -351,7 +407,6 @@ pub async fn generate(conn: &Connection, scale: Scale, seed: u64) -> Result<Plat
         student_subjects,
     )
     .await?;
-    let interaction_rows = interactions.len();
     insert(
         &tx,
         "rec_interactions",
@@ -362,21 +417,5 @@ pub async fn generate(conn: &Connection, scale: Scale, seed: u64) -> Result<Plat
     tx.execute("UPDATE rec_state SET tutor_version = tutor_version + 1, course_version = course_version + 1", ())
         .await?;
     tx.commit().await?;
-
-    let sizes = |lists: &[Vec<usize>]| {
-        let mut v: Vec<(String, usize)> = lists
-            .iter()
-            .enumerate()
-            .map(|(s, l)| (SUBJECTS[s].to_lowercase(), l.len()))
-            .collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1));
-        v
-    };
-    Ok(Platform {
-        active,
-        tutor_shards: sizes(&tutors_of),
-        course_shards: sizes(&courses_of),
-        interactions: interaction_rows,
-        goals: goal_vectors,
-    })
+    Ok(())
 }
