@@ -80,7 +80,7 @@ pub struct Platform {
 /// A subject by Zipf weight (`1 / rank`).
 fn subject(rng: &mut Rng) -> usize {
     let total: f32 = (1..=SUBJECTS.len()).map(|r| 1.0 / r as f32).sum();
-    let mut x = (rng.next() + 1.0) / 2.0 * total;
+    let mut x = (rng.signed() + 1.0) / 2.0 * total;
     for i in 0..SUBJECTS.len() {
         x -= 1.0 / (i + 1) as f32;
         if x <= 0.0 {
@@ -147,7 +147,7 @@ pub async fn generate(conn: &Connection, scale: Scale, seed: u64, write: bool) -
     for _ in 0..scale.tutors {
         let mut subjects = vec![subject(&mut rng)];
         for p in [0.4, 0.15] {
-            if (rng.next() + 1.0) / 2.0 < p {
+            if (rng.signed() + 1.0) / 2.0 < p {
                 subjects.push(subject(&mut rng));
             }
         }
@@ -197,7 +197,7 @@ pub async fn generate(conn: &Connection, scale: Scale, seed: u64, write: bool) -
         ]);
         let s = subject(&mut rng);
         let mut subjects: Vec<usize> = Vec::new();
-        let has_goal = (rng.next() + 1.0) / 2.0 < 0.8;
+        let has_goal = (rng.signed() + 1.0) / 2.0 < 0.8;
         if has_goal {
             let g = rng.below(GOALS_PER_SUBJECT);
             let goal = format!("Get better at {} (goal {g})", SUBJECTS[s]);

@@ -77,11 +77,11 @@ impl Synthetic {
         let center = &self.centers[cluster];
         let mut v: Vec<f32> = match self.shape {
             Shape::Uniform => return rng.unit(),
-            Shape::Clustered => center.iter().map(|x| x + 0.06 * rng.next()).collect(),
+            Shape::Clustered => center.iter().map(|x| x + 0.06 * rng.signed()).collect(),
             Shape::Topical => {
-                let mut v: Vec<f32> = center.iter().map(|x| x + 0.01 * rng.next()).collect();
+                let mut v: Vec<f32> = center.iter().map(|x| x + 0.01 * rng.signed()).collect();
                 for (j, d) in self.directions[cluster].iter().enumerate() {
-                    let w = 0.6 / ((j + 1) as f32).sqrt() * rng.next();
+                    let w = 0.6 / ((j + 1) as f32).sqrt() * rng.signed();
                     v.iter_mut().zip(d).for_each(|(a, b)| *a += w * b);
                 }
                 v
@@ -103,7 +103,7 @@ impl Rng {
     }
 
     /// Uniform in `[-1, 1)`.
-    pub fn next(&mut self) -> f32 {
+    pub fn signed(&mut self) -> f32 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -112,14 +112,14 @@ impl Rng {
 
     /// Uniform in `0..n` (`n > 0`).
     pub fn below(&mut self, n: usize) -> usize {
-        (((self.next() + 1.0) / 2.0 * n as f32) as usize).min(n.saturating_sub(1))
+        (((self.signed() + 1.0) / 2.0 * n as f32) as usize).min(n.saturating_sub(1))
     }
 
     /// A random unit vector of [`EMBEDDING_DIM`] values (a normalized Gaussian-like draw:
     /// the sum of three uniforms per value, so the direction is close to uniform).
     pub fn unit(&mut self) -> Vec<f32> {
         let mut v: Vec<f32> = (0..EMBEDDING_DIM)
-            .map(|_| self.next() + self.next() + self.next())
+            .map(|_| self.signed() + self.signed() + self.signed())
             .collect();
         normalize(&mut v);
         v
