@@ -329,8 +329,7 @@ pub async fn generate(conn: &Connection, scale: Scale, seed: u64, write: bool) -
 
     let interaction_rows = interactions.len();
     if write {
-        store(
-            conn,
+        let rows = Rows {
             embeddings,
             tutors,
             courses,
@@ -338,8 +337,8 @@ pub async fn generate(conn: &Connection, scale: Scale, seed: u64, write: bool) -
             goals,
             student_subjects,
             interactions,
-        )
-        .await?;
+        };
+        store(conn, rows).await?;
     }
 
     let sizes = |lists: &[Vec<usize>]| {
@@ -348,7 +347,7 @@ pub async fn generate(conn: &Connection, scale: Scale, seed: u64, write: bool) -
             .enumerate()
             .map(|(s, l)| (SUBJECTS[s].to_lowercase(), l.len()))
             .collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1));
+        v.sort_by_key(|e| std::cmp::Reverse(e.1));
         v
     };
     Ok(Platform {
