@@ -125,13 +125,18 @@ async fn main() -> Result<()> {
     };
     let platform = platform::generate(&store.conn, scale, args.seed, !args.reuse).await?;
     println!(
-        "platform: {} tutors, {} courses, {} students ({} with a goal and a history), {} interactions, {} distinct goals, generated and stored in {:.1} s",
+        "platform: {} tutors, {} courses, {} students ({} with a goal and a history), {} interactions, {} distinct goals, {} in {:.1} s",
         args.tutors,
         args.courses,
         args.students,
         platform.active.len(),
         platform.interactions,
         platform.goals.len(),
+        if args.reuse {
+            "described (reused)"
+        } else {
+            "generated and stored"
+        },
         t.elapsed().as_secs_f64()
     );
     let show = |v: &[(String, usize)]| {
