@@ -144,7 +144,9 @@ pub(crate) fn select_shards<'m>(
 }
 
 /// Items of `kind` taken by students who took what `user_id` took, scored by how many of
-/// them did, 0 to 1.
+/// them did, 0 to 1. The peers' items are read through the primary key, peer by peer (`CROSS
+/// JOIN` keeps that order): filtering every interaction of the kind by `user_id IN peers`
+/// scanned them all, over a second per request at 200,000 students.
 async fn collaborative<S: SqlStore>(
     store: &mut S,
     user_id: &str,
@@ -155,8 +157,8 @@ async fn collaborative<S: SqlStore>(
         "WITH mine AS (SELECT DISTINCT item_kind, item_id FROM rec_interactions WHERE user_id = ?1), \
          peers AS (SELECT DISTINCT i.user_id FROM mine m JOIN rec_interactions i \
          ON i.item_kind = m.item_kind AND i.item_id = m.item_id WHERE i.user_id <> ?1 LIMIT ?3) \
-         SELECT item_id, count(DISTINCT user_id) AS n FROM rec_interactions \
-         WHERE item_kind = ?2 AND user_id IN peers GROUP BY item_id ORDER BY n DESC, item_id LIMIT ?4",
+         SELECT i.item_id, count(DISTINCT i.user_id) AS n FROM peers p CROSS JOIN rec_interactions i \
+         ON i.user_id = p.user_id AND i.item_kind = ?2 GROUP BY i.item_id ORDER BY n DESC, i.item_id LIMIT ?4",
         &[
             user_id.into(),
             kind.as_str().into(),

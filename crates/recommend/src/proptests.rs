@@ -160,7 +160,7 @@ proptest! {
         let items = crate::index::tests_support::clustered(n, 5, seed);
         let settings = IndexSettings { exact_below: 0, ..IndexSettings::default() };
         let shard = Shard::build(&items, &settings, seed);
-        let queries = crate::index::tests_support::clustered(20, 5, seed + 1);
+        let queries = crate::index::tests_support::queries(20, 5, seed);
         let recall = crate::index::tests_support::recall_at(&shard, &queries, 10);
         prop_assert!(recall >= 0.95, "recall@10 = {}", recall);
     }

@@ -56,6 +56,10 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     rating_sum INTEGER NOT NULL DEFAULT 0,
     rating_count INTEGER NOT NULL DEFAULT 0
 )",
+    // The best-rated tutors first (the Bayesian average the fallback candidates are ordered
+    // by): the fallback query walks this index and stops at its limit instead of sorting
+    // every tutor.
+    "CREATE INDEX IF NOT EXISTS rec_tutors_rating ON rec_tutors ((rating_sum + 20.0) / (rating_count + 5.0) DESC, tutor_id)",
     // Courses: the latest publication, and counters kept current by the fold.
     "CREATE TABLE IF NOT EXISTS rec_courses (
     course_id TEXT PRIMARY KEY,
@@ -75,6 +79,7 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     rating_sum INTEGER NOT NULL DEFAULT 0,
     rating_count INTEGER NOT NULL DEFAULT 0
 )",
+    "CREATE INDEX IF NOT EXISTS rec_courses_rating ON rec_courses ((rating_sum + 20.0) / (rating_count + 5.0) DESC, course_id)",
     // Who booked, completed or enrolled in what (`item_kind` is `tutor` or `course`).
     "CREATE TABLE IF NOT EXISTS rec_interactions (
     user_id TEXT NOT NULL,

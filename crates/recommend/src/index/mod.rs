@@ -14,6 +14,8 @@ mod build;
 mod cache;
 mod quant;
 mod shard;
+#[cfg(any(test, feature = "synthetic"))]
+pub mod synthetic;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 pub(crate) mod tests;

@@ -3,34 +3,18 @@
 
 use std::time::Instant;
 
+use super::synthetic::{Shape, Synthetic};
 use super::*;
-use crate::embed::normalize;
 
-/// Deterministic clustered unit vectors, like embeddings of profiles in a few topics.
+/// `n` clustered unit vectors (`item-00000`, ...) around `clusters` centers fixed by `seed`.
 pub(crate) fn clustered(n: usize, clusters: usize, seed: u64) -> Vec<(String, Vec<f32>)> {
-    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0
-    };
-    let dim = crate::EMBEDDING_DIM;
-    let centers: Vec<Vec<f32>> = (0..clusters)
-        .map(|_| {
-            let mut c: Vec<f32> = (0..dim).map(|_| next()).collect();
-            normalize(&mut c);
-            c
-        })
-        .collect();
-    (0..n)
-        .map(|i| {
-            let c = &centers[i % clusters];
-            let mut v: Vec<f32> = c.iter().map(|x| x + 0.06 * next()).collect();
-            normalize(&mut v);
-            (format!("item-{i:05}"), v)
-        })
-        .collect()
+    Synthetic::new(Shape::Clustered, clusters, seed).sample(n, seed ^ 0x17e5, "item")
+}
+
+/// `n` query vectors from the distribution of `clustered(_, clusters, seed)`: the same
+/// centers, other noise (a student's goal is near the profiles, not anywhere on the sphere).
+pub(crate) fn queries(n: usize, clusters: usize, seed: u64) -> Vec<(String, Vec<f32>)> {
+    Synthetic::new(Shape::Clustered, clusters, seed).sample(n, seed ^ 0x9e37, "query")
 }
 
 /// Mean recall@k of `shard` against its exact search, over `queries`.
@@ -41,6 +25,33 @@ pub(crate) fn recall_at(shard: &Shard, queries: &[(String, Vec<f32>)], k: usize)
         let exact: Vec<u32> = shard.search_exact(&q, k).iter().map(|h| h.item).collect();
         let approx: Vec<u32> = shard.search(&q, k).iter().map(|h| h.item).collect();
         found += exact.iter().filter(|i| approx.contains(i)).count();
+    }
+    found as f64 / (queries.len() * k) as f64
+}
+
+/// Mean recall@k of `shard` against an exact search of the unquantized vectors.
+fn recall_f32(
+    shard: &Shard,
+    items: &[(String, Vec<f32>)],
+    queries: &[(String, Vec<f32>)],
+    k: usize,
+) -> f64 {
+    let mut found = 0;
+    for (_, q) in queries {
+        let mut exact: Vec<(f32, &str)> = items
+            .iter()
+            .map(|(id, v)| (crate::dot(q, v), id.as_str()))
+            .collect();
+        exact.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let approx: Vec<&str> = shard
+            .search(&QVec::new(q), k)
+            .iter()
+            .map(|h| shard.ids()[h.item as usize].as_str())
+            .collect();
+        found += exact[..k]
+            .iter()
+            .filter(|(_, id)| approx.contains(id))
+            .count();
     }
     found as f64 / (queries.len() * k) as f64
 }
@@ -79,7 +90,7 @@ fn hnsw_recall_at_10_against_exact_search() {
     let items = clustered(2_000, 20, 2);
     let shard = Shard::build(&items, &hnsw_settings(), 3);
     assert!(!shard.is_exact());
-    let queries = clustered(100, 20, 99);
+    let queries = queries(100, 20, 2);
     let recall = recall_at(&shard, &queries, 10);
     assert!(recall >= 0.95, "recall@10 = {recall}");
 }
@@ -110,43 +121,90 @@ fn manifest_picks_shards_by_subject_and_centroid() {
     assert_eq!(shard_name(" Data Science "), "data science");
 }
 
-/// The index at the benchmark's sizes: `cargo test --release -p recommend --lib
-/// index::tests::at_benchmark_sizes -- --ignored --nocapture`.
+/// The index at the benchmark's sizes, on each shape of vectors: `cargo test --release -p
+/// recommend --lib index::tests::at_benchmark_sizes -- --ignored --nocapture`, choosing with
+/// `RECOMMEND_BENCH_SIZES=5000,20000`, `RECOMMEND_BENCH_SHAPES=uniform,clustered,topical`,
+/// `RECOMMEND_BENCH_EF=256` and `RECOMMEND_BENCH_EFC=100` (lists: every combination).
+/// Queries come from the items' distribution; `RECOMMEND_BENCH_QUERIES=elsewhere` draws
+/// them around other centers instead (far from every item, as the first measurements did).
 #[test]
 #[ignore]
 fn at_benchmark_sizes() {
-    let sizes: Vec<usize> = std::env::var("RECOMMEND_BENCH_SIZES")
-        .unwrap_or_else(|_| "20000,5000,1000".into())
-        .split(',')
-        .filter_map(|n| n.trim().parse().ok())
-        .collect();
-    for n in sizes {
-        let clusters = (n / 500).max(2);
-        let items = clustered(n, clusters, 5);
-        let t = Instant::now();
-        let shard = Shard::build(&items, &hnsw_settings(), 11);
-        let build = t.elapsed();
-        let bytes = shard.encode();
-        let t = Instant::now();
-        let decoded = Shard::decode(&bytes).expect("decode");
-        let decode = t.elapsed();
-        let queries = clustered(200, clusters, 77);
-        let recall = recall_at(&decoded, &queries, 10);
-        let qs: Vec<QVec> = queries.iter().map(|(_, v)| QVec::new(v)).collect();
-        let t = Instant::now();
-        for q in &qs {
-            std::hint::black_box(decoded.search(q, 10));
+    let list = |name: &str, default: &str| -> Vec<String> {
+        std::env::var(name)
+            .unwrap_or_else(|_| default.into())
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let numbers = |name: &str, default: &str| -> Vec<usize> {
+        list(name, default)
+            .iter()
+            .filter_map(|n| n.parse().ok())
+            .collect()
+    };
+    let defaults = IndexSettings::default();
+    let efs = numbers("RECOMMEND_BENCH_EF", &defaults.ef_search.to_string());
+    let efcs = numbers("RECOMMEND_BENCH_EFC", &defaults.ef_construction.to_string());
+    for n in numbers("RECOMMEND_BENCH_SIZES", "20000,5000,1000") {
+        for shape in list("RECOMMEND_BENCH_SHAPES", "uniform,clustered,topical") {
+            let shape = match shape.as_str() {
+                "uniform" => Shape::Uniform,
+                "clustered" => Shape::Clustered,
+                _ => Shape::Topical,
+            };
+            let generator = Synthetic::new(shape, (n / 500).max(2), 5);
+            let items = generator.sample(n, 6, "item");
+            let queries = match std::env::var("RECOMMEND_BENCH_QUERIES").as_deref() {
+                Ok("elsewhere") => Synthetic::new(shape, (n / 500).max(2), 8).sample(200, 7, "q"),
+                _ => generator.sample(200, 7, "query"),
+            };
+            for (&ef_construction, &ef_search) in
+                efcs.iter().flat_map(|c| efs.iter().map(move |e| (c, e)))
+            {
+                let settings = IndexSettings {
+                    exact_below: 0,
+                    ef_construction,
+                    ef_search,
+                };
+                measure(&items, &queries, &settings, &format!("n={n} {shape:?}"));
+            }
         }
-        let hnsw_search = t.elapsed() / qs.len() as u32;
-        let t = Instant::now();
-        for q in &qs {
-            std::hint::black_box(decoded.search_exact(q, 10));
-        }
-        let exact_search = t.elapsed() / qs.len() as u32;
-        println!(
-            "n={n}: build {build:?}, {} KiB, decode {decode:?}, recall@10 {recall:.3}, \
-             search {hnsw_search:?} (exact scan {exact_search:?})",
-            bytes.len() / 1024
-        );
     }
+}
+
+fn measure(
+    items: &[(String, Vec<f32>)],
+    queries: &[(String, Vec<f32>)],
+    settings: &IndexSettings,
+    what: &str,
+) {
+    let t = Instant::now();
+    let shard = Shard::build(items, settings, 11);
+    let build = t.elapsed();
+    let bytes = shard.encode();
+    let t = Instant::now();
+    let decoded = Shard::decode(&bytes).expect("decode");
+    let decode = t.elapsed();
+    let recall = recall_at(&decoded, queries, 10);
+    let recall_exact = recall_f32(&decoded, items, queries, 10);
+    let qs: Vec<QVec> = queries.iter().map(|(_, v)| QVec::new(v)).collect();
+    let t = Instant::now();
+    for q in &qs {
+        std::hint::black_box(decoded.search(q, 10));
+    }
+    let hnsw_search = t.elapsed() / qs.len() as u32;
+    let t = Instant::now();
+    for q in &qs {
+        std::hint::black_box(decoded.search_exact(q, 10));
+    }
+    let exact_search = t.elapsed() / qs.len() as u32;
+    println!(
+        "{what} efc={} ef={}: build {build:.2?}, {} KiB, decode {decode:.2?}, recall@10 {recall:.3} \
+         (vs f32 {recall_exact:.3}), search {hnsw_search:.2?} (exact scan {exact_search:.2?})",
+        settings.ef_construction,
+        settings.ef_search,
+        bytes.len() / 1024
+    );
 }
