@@ -4,6 +4,7 @@
 // the gateway joins is what the platform would join.
 
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
@@ -58,7 +59,11 @@ export function subgraphDefinitions(data) {
 export async function startSubgraphs(definitions) {
   const started = {};
   for (const [name, { typeDefs, resolvers }] of Object.entries(definitions)) {
-    const server = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs: parse(typeDefs), resolvers }) });
+    const server = new ApolloServer({
+      schema: buildSubgraphSchema({ typeDefs: parse(typeDefs), resolvers }),
+      // No usage reporting here, so no federated traces to add to answers.
+      plugins: [ApolloServerPluginInlineTraceDisabled()],
+    });
     const { url } = await startStandaloneServer(server, { listen: { host: '127.0.0.1', port: 0 } });
     started[name] = { url, typeDefs, stop: () => server.stop() };
   }
