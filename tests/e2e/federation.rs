@@ -51,14 +51,13 @@ fn more_students(known: usize) -> Vec<Value> {
 /// What the Node subgraphs serve, read from the events themselves: tutors' names, course
 /// titles, and the students (the users subgraph names them).
 fn federation_data(events: &[Value]) -> Value {
-    let of = |kind: &str| events.iter().filter(move |e| e["eventType"] == kind);
-    let tutors: Vec<Value> = of("tutor_profile_updated")
+    let tutors: Vec<Value> = of_type(events, "tutor_profile_updated")
         .map(|e| json!({"id": e["userId"], "name": e["properties"]["name"]}))
         .collect();
-    let courses: Vec<Value> = of("course_published")
+    let courses: Vec<Value> = of_type(events, "course_published")
         .map(|e| json!({"id": e["properties"]["courseId"], "title": e["properties"]["title"]}))
         .collect();
-    let users: Vec<Value> = of("user_registered")
+    let users: Vec<Value> = of_type(events, "user_registered")
         .filter(|e| e["properties"]["role"] == "student")
         .enumerate()
         .map(|(i, e)| json!({"id": e["userId"], "name": format!("Student {}", i + 1)}))
@@ -73,6 +72,11 @@ fn federation_data(events: &[Value]) -> Value {
         "student": "stu-py", "otherStudent": "stu-es", "goal": GOAL,
         "from": "2024-06-01", "to": "2024-06-03",
     })
+}
+
+/// The events of one type.
+fn of_type<'a>(events: &'a [Value], kind: &'a str) -> impl Iterator<Item = &'a Value> {
+    events.iter().filter(move |e| e["eventType"] == kind)
 }
 
 /// Node and the Apollo packages are test tools (`scripts/setup --test`); CI must have them.
