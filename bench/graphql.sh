@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup >/dev/null
 cargo build --release --quiet -p host -p demo
-cargo build --release --quiet --target wasm32-wasip2 -p track-event -p metrics-component -p recommend-component -p graphql-component
+scripts/build-components >/dev/null   # spin.toml names every app component, the dashboard's too
 state=$(mktemp -d)
 ln -s "$PWD/target/models/ai-models" "$state/ai-models"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
