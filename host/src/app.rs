@@ -65,6 +65,22 @@ pub struct LoadedComponent {
 pub struct EngineOptions {
     /// Use the pooling allocator (faster instantiation, more address space reserved).
     pub pooling: bool,
+    /// Where compiled components are cached between runs.
+    pub cache: CompileCache,
+}
+
+/// wasmtime's on-disk cache of compiled code, as `spin up` uses it: on by default, so a restart
+/// loads machine code instead of compiling every component again.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum CompileCache {
+    /// No cache: every start compiles (`--disable-cache`).
+    #[default]
+    Disabled,
+    /// wasmtime's default configuration (`$HOME/.config/wasmtime/config.toml` if it exists,
+    /// otherwise the user's cache directory).
+    Default,
+    /// A wasmtime cache configuration file (`--cache FILE`).
+    File(PathBuf),
 }
 
 /// Creates the engine: components, WASI 0.3 async, epoch-based yielding.
@@ -73,6 +89,16 @@ pub fn engine(options: &EngineOptions) -> anyhow::Result<Engine> {
     config.wasm_component_model(true);
     config.wasm_component_model_async(true);
     config.epoch_interruption(true);
+    let cache = match &options.cache {
+        CompileCache::Disabled => None,
+        CompileCache::Default => Some(wasmtime::Cache::from_file(None)),
+        CompileCache::File(path) => Some(wasmtime::Cache::from_file(Some(path))),
+    };
+    if let Some(cache) = cache {
+        let cache =
+            cache.map_err(|e| anyhow::anyhow!("invalid wasmtime cache configuration: {e:#}"))?;
+        config.cache(Some(cache));
+    }
     if options.pooling {
         let mut pool = wasmtime::PoolingAllocationConfig::default();
         pool.total_component_instances(512)

@@ -1,6 +1,6 @@
 //! The `spin-local` command line: `up` and `build`, with Spin's own flags and defaults.
 
-use crate::app::{App, EngineOptions};
+use crate::app::{App, CompileCache, EngineOptions};
 use crate::manifest::Manifest;
 use crate::routes::Router;
 use crate::runtime_config::{RuntimeConfig, SqliteLocation};
@@ -81,6 +81,12 @@ pub struct UpArgs {
     /// Allocate instances on demand instead of from a pre-reserved pool.
     #[arg(long)]
     pub no_pooling: bool,
+    /// A wasmtime cache configuration file, for where compiled components are kept.
+    #[arg(long, env = "WASMTIME_CACHE_FILE", conflicts_with = "disable_cache")]
+    pub cache: Option<PathBuf>,
+    /// Compile every component at each start instead of using wasmtime's cache.
+    #[arg(long, env = "DISABLE_WASMTIME_CACHE")]
+    pub disable_cache: bool,
 }
 
 /// Resolves `-f`: a file, or a directory holding `spin.toml`.
@@ -154,6 +160,11 @@ pub async fn prepare(args: &UpArgs) -> anyhow::Result<Prepared> {
     let runtime_config = RuntimeConfig::load(&state_dir, args.runtime_config_file.as_deref())?;
     let options = EngineOptions {
         pooling: !args.no_pooling,
+        cache: match (&args.cache, args.disable_cache) {
+            (_, true) => CompileCache::Disabled,
+            (Some(file), false) => CompileCache::File(file.clone()),
+            (None, false) => CompileCache::Default,
+        },
     };
     let app = App::load(
         &manifest,
@@ -291,6 +302,7 @@ mod tests {
         assert_eq!(up.max_instance_concurrent_reuse_count, 16);
         assert_eq!(up.idle_instance_timeout, Duration::from_secs(1));
         assert!(up.request_timeout.is_none());
+        assert!(up.cache.is_none() && !up.disable_cache);
         let cli = Cli::parse_from([
             "spin-local",
             "up",
@@ -306,6 +318,24 @@ mod tests {
         };
         assert_eq!(up.idle_instance_timeout, Duration::from_millis(250));
         assert_eq!(up.variable, ["a=b", "c=d"]);
+    }
+
+    #[test]
+    fn the_compile_cache_is_configured_or_disabled_not_both() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(["spin-local", "up"].iter().chain(args)).map(|cli| {
+                match cli.command {
+                    Command::Up(up) => (up.cache, up.disable_cache),
+                    _ => panic!("not up"),
+                }
+            })
+        };
+        assert_eq!(
+            parse(&["--cache", "c.toml"]).unwrap(),
+            (Some(PathBuf::from("c.toml")), false)
+        );
+        assert_eq!(parse(&["--disable-cache"]).unwrap(), (None, true));
+        assert!(parse(&["--cache", "c.toml", "--disable-cache"]).is_err());
     }
 
     #[test]

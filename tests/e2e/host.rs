@@ -335,6 +335,74 @@ fn data_survives_a_restart() {
 }
 
 #[test]
+fn compiled_components_are_cached_as_spin_caches_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache_dir = dir.path().join("compiled");
+    let config = dir.path().join("cache.toml");
+    std::fs::write(
+        &config,
+        format!("[cache]\ndirectory = {:?}\n", cache_dir.to_string_lossy()),
+    )
+    .unwrap();
+    // Compiled code, by file and time of writing (the cache's usage statistics aside).
+    let compiled = || {
+        walk(&cache_dir)
+            .into_iter()
+            .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "stats"))
+            .map(|p| {
+                let written = p.metadata().unwrap().modified().unwrap();
+                (p, written)
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+
+    let config = config.to_string_lossy().into_owned();
+    let host = probe_host().args(&["--cache", &config]).start();
+    assert_eq!(get(&host.url("/probe/served")).status, 200);
+    assert!(host.terminate().success());
+    let first = compiled();
+    // The probe (composed with its greeter dependency), echo and the cron probe.
+    assert!(first.len() >= 3, "{first:?}");
+
+    // A second start loads what the first compiled: nothing is compiled or written again.
+    let host = probe_host().args(&["--cache", &config]).start();
+    assert_eq!(get(&host.url("/probe/served")).status, 200);
+    assert!(host.terminate().success());
+    assert_eq!(compiled(), first);
+
+    // `--disable-cache` compiles without reading or writing it.
+    std::fs::remove_dir_all(&cache_dir).unwrap();
+    let host = probe_host().args(&["--disable-cache"]).start();
+    assert_eq!(get(&host.url("/probe/served")).status, 200);
+    assert!(host.terminate().success());
+    assert!(!cache_dir.exists());
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[cache]\nno_such_setting = 1\n").unwrap();
+    let (status, stderr) = probe_host()
+        .args(&["--cache", &bad.to_string_lossy()])
+        .fail();
+    assert_eq!(status.code(), Some(1));
+    assert!(
+        stderr.contains("invalid wasmtime cache configuration"),
+        "{stderr}"
+    );
+}
+
+/// Every path under a directory (none if it does not exist).
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        }
+        found.push(path);
+    }
+    found
+}
+
+#[test]
 fn shutdown_lets_in_flight_requests_finish() {
     let host = probe_host().start();
     let url = host.url("/probe/sleep?ms=1000");
