@@ -131,36 +131,13 @@ fn unfollowed(url: &str) -> (u16, Option<String>) {
     (response.status().as_u16(), location)
 }
 
-/// Node and Chromium are test tools (`scripts/setup --test`); CI must have them.
-fn browser_tools_or_skip() -> bool {
-    let modules = root().join("tests/dashboard/node_modules/playwright-core");
-    let chromium = Command::new("sh")
-        .args(["-c", "command -v chromium"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if modules.exists() && chromium {
-        return true;
-    }
-    let missing = format!(
-        "{}{}: run scripts/setup --test",
-        if modules.exists() {
-            ""
-        } else {
-            "tests/dashboard/node_modules "
-        },
-        if chromium { "" } else { "chromium" },
-    );
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "the dashboard's browser tests need {missing}"
-    );
-    eprintln!("SKIPPED the dashboard's browser tests (not CI): missing {missing}");
-    false
-}
-
 #[test]
 fn the_dashboard_shows_the_apis_numbers_in_a_real_browser() {
-    if !browser_tools_or_skip() {
+    if !test_tools_or_skip(
+        "the dashboard's browser tests",
+        &["tests/dashboard/node_modules/playwright-core"],
+        &["node", "chromium"],
+    ) {
         return;
     }
     let host = dashboard_host(&[

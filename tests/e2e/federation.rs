@@ -79,23 +79,13 @@ fn of_type<'a>(events: &'a [Value], kind: &'a str) -> impl Iterator<Item = &'a V
     events.iter().filter(move |e| e["eventType"] == kind)
 }
 
-/// Node and the Apollo packages are test tools (`scripts/setup --test`); CI must have them.
-fn apollo_tools_or_skip() -> bool {
-    let modules = root().join("tests/federation/node_modules/@apollo/gateway");
-    if modules.exists() {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "the federation tests need tests/federation/node_modules: run scripts/setup --test"
-    );
-    eprintln!("SKIPPED the federation tests (not CI): run scripts/setup --test");
-    false
-}
-
 #[test]
 fn apollo_composes_and_the_gateway_queries_across_our_subgraph() {
-    if !apollo_tools_or_skip() {
+    if !test_tools_or_skip(
+        "the federation tests",
+        &["tests/federation/node_modules/@apollo/gateway"],
+        &["node"],
+    ) {
         return;
     }
     require_wasm(&[

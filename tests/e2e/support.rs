@@ -29,6 +29,34 @@ pub fn require_wasm(names: &[&str]) {
     }
 }
 
+/// Whether the npm packages (paths from the repository root) and programs that `scripts/setup
+/// --test` installs for `what` are here. Outside CI a missing one skips the test with a note; in
+/// CI (`CI=true`) it fails the test, so CI never passes without running it.
+pub fn test_tools_or_skip(what: &str, packages: &[&str], programs: &[&str]) -> bool {
+    let on_path = |program: &str| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {program}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let missing: Vec<&str> = packages
+        .iter()
+        .filter(|p| !root().join(p).exists())
+        .chain(programs.iter().filter(|p| !on_path(p)))
+        .copied()
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let missing = missing.join(", ");
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{what} need {missing}: run scripts/setup --test"
+    );
+    eprintln!("SKIPPED {what} (not CI): missing {missing}; run scripts/setup --test");
+    false
+}
+
 /// A free loopback port.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -213,6 +241,9 @@ impl Drop for Host {
     /// Stops the host with SIGTERM, so it exits normally (and a coverage build writes its
     /// profile); kills it only if it does not exit in time.
     fn drop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
