@@ -28,8 +28,8 @@ impl KeyKind {
 
 /// Verifies bearer tokens against one configured key.
 ///
-/// Build it once per instance with [`Verifier::from_settings`]; [`Verifier::verify`] is
-/// cheap and reads no clock.
+/// Build it once per instance with [`Verifier::from_settings`] (or [`Verifier::for_settings`],
+/// which remembers it); [`Verifier::verify`] is cheap and reads no clock.
 #[derive(Clone)]
 pub struct Verifier {
     key: DecodingKey,
@@ -51,7 +51,38 @@ impl std::fmt::Debug for Verifier {
     }
 }
 
+/// The keys a remembered verifier was built from.
+type Keys = (Option<String>, Option<String>);
+
+thread_local! {
+    /// The verifier built from the last keys seen (see [`Verifier::for_settings`]).
+    static REMEMBERED: std::cell::RefCell<Option<(Keys, Verifier)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 impl Verifier {
+    /// [`Verifier::from_settings`], remembered for as long as the keys stay the same: an
+    /// instance serves many requests (Spin reuses it), and parsing a PEM key for each one
+    /// would cost more than verifying its token.
+    pub fn for_settings(
+        jwt_secret: Option<&str>,
+        jwt_public_key: Option<&str>,
+    ) -> Result<Verifier, ConfigError> {
+        let keys: Keys = (jwt_secret.map(Into::into), jwt_public_key.map(Into::into));
+        let remembered = REMEMBERED.with_borrow(|cached| {
+            cached
+                .as_ref()
+                .filter(|(k, _)| *k == keys)
+                .map(|(_, v)| v.clone())
+        });
+        if let Some(verifier) = remembered {
+            return Ok(verifier);
+        }
+        let verifier = Verifier::from_settings(jwt_secret, jwt_public_key)?;
+        REMEMBERED.set(Some((keys, verifier.clone())));
+        Ok(verifier)
+    }
+
     /// The shortest accepted `jwt_secret`: HS256 with fewer than 32 bytes of key is
     /// brute-forceable.
     pub const MIN_SECRET_BYTES: usize = 32;

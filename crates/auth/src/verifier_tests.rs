@@ -367,3 +367,20 @@ impl Tap for Value {
         self
     }
 }
+
+#[test]
+fn a_remembered_verifier_follows_the_keys() {
+    let token = hs256(&json!({"sub": "u1", "role": "admin", "exp": NOW + 60}));
+    let first = Verifier::for_settings(Some(SECRET), None).expect("secret");
+    assert!(first.verify_token(&token, NOW).is_ok());
+    // The same keys again: the remembered verifier.
+    let again = Verifier::for_settings(Some(SECRET), None).expect("secret");
+    assert!(again.verify_token(&token, NOW).is_ok());
+    // New keys replace it: the HS256 token no longer verifies under the RSA key.
+    let rsa = Verifier::for_settings(Some(SECRET), Some(RSA_PUBLIC)).expect("rsa");
+    assert!(rsa.verify_token(&token, NOW).is_err());
+    assert_eq!(
+        Verifier::for_settings(None, None).unwrap_err(),
+        ConfigError::NoKey
+    );
+}
