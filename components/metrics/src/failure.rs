@@ -1,5 +1,6 @@
 //! Every way a request can fail, each with its status, code and message.
 
+use api_response::{ApiError, Caching};
 use auth::AuthError;
 use metrics::{MetricsError, RequestError};
 use serde::Serialize;
@@ -46,17 +47,6 @@ impl From<MetricsError> for Failure {
     fn from(e: MetricsError) -> Self {
         Failure::Metrics(e)
     }
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
-}
-
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
-    message: String,
 }
 
 impl Failure {
@@ -112,45 +102,21 @@ impl Failure {
             _ => {}
         }
         let (code, message) = self.code_and_message();
-        let mut response = json(
-            status,
-            &ErrorBody {
-                error: ErrorDetail { code, message },
+        let error = ApiError::new(status, code, message);
+        let error = match &self {
+            Failure::Auth(e) => match e.www_authenticate() {
+                Some(challenge) => error.with_header(http::header::WWW_AUTHENTICATE, challenge),
+                None => error,
             },
-        );
-        let extra = match &self {
-            Failure::Auth(e) => e.www_authenticate().map(|v| ("www-authenticate", v)),
-            Failure::MethodNotAllowed(allow) => Some(("allow", *allow)),
-            Failure::Store(_) => Some(("retry-after", "1")),
-            _ => None,
+            Failure::MethodNotAllowed(allow) => error.with_header(http::header::ALLOW, allow),
+            Failure::Store(_) => error.with_header(http::header::RETRY_AFTER, "1"),
+            _ => error,
         };
-        if let Some((name, value)) = extra {
-            response
-                .headers_mut()
-                .insert(name, http::HeaderValue::from_static(value));
-        }
-        response
+        error.into_response(Caching::Private)
     }
 }
 
 /// A JSON response; admins' dashboards are never cached by intermediaries.
 pub fn json(status: u16, body: &impl Serialize) -> http::Response<String> {
-    let text = serde_json::to_string(body).unwrap_or_else(|e| {
-        format!(
-            r#"{{"error":{{"code":"internal","message":"cannot serialize the response: {e}"}}}}"#
-        )
-    });
-    let mut response = http::Response::new(text);
-    *response.status_mut() =
-        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    let headers = response.headers_mut();
-    headers.insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
-    );
-    headers.insert(
-        http::header::CACHE_CONTROL,
-        http::HeaderValue::from_static("private, no-store"),
-    );
-    response
+    api_response::json(status, body, Caching::Private)
 }

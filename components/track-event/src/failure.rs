@@ -95,17 +95,5 @@ impl Failure {
 
 /// A JSON response.
 pub fn json(status: u16, body: &impl Serialize) -> http::Response<String> {
-    let text = serde_json::to_string(body).unwrap_or_else(|e| {
-        format!(
-            r#"{{"error":{{"code":"internal","message":"cannot serialize the response: {e}"}}}}"#
-        )
-    });
-    let mut response = http::Response::new(text);
-    *response.status_mut() =
-        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
-    );
-    response
+    api_response::json(status, body, api_response::Caching::Default)
 }
