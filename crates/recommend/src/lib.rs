@@ -73,7 +73,9 @@ mod demo_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod proptests;
 
-pub use embed::{EMBEDDING_DIM, Embedder, HashingEmbedder, dot, normalize, text_hash};
+pub use embed::{
+    EMBEDDING_DIM, Embedder, HashingEmbedder, dot, from_bytes, normalize, text_hash, to_bytes,
+};
 pub use embed_cache::{EMBED_BATCH, cached_vectors, embed_cached};
 pub use error::{EmbedError, RecommendError};
 pub use filters::{Attributes, Filters, Level};
