@@ -336,3 +336,73 @@ async fn details<S: SqlStore>(
         })
         .collect()
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::test_support::{TestStore, block_on};
+
+    /// The SQL reads the sample [`co_taken`] is defined over: the latest items first, their
+    /// other takers, what those took, and the items' popularity.
+    #[test]
+    fn the_collaborative_signal_reads_the_sample_co_taken_scores() {
+        block_on(async {
+            let mut store = TestStore::new().await;
+            let interactions = [
+                ("me", "t1", 10),
+                ("me", "t2", 20),
+                ("a", "t1", 5),
+                ("a", "t3", 5),
+                ("b", "t2", 5),
+                ("b", "t3", 5),
+                ("c", "t2", 5),
+                ("c", "t4", 5),
+            ];
+            for (user, item, at) in interactions {
+                store
+                    .execute(
+                        "INSERT INTO rec_interactions VALUES (?1, 'tutor', ?2, 'booked', 1, ?3)",
+                        &[user.into(), item.into(), (at as i64).into()],
+                    )
+                    .await
+                    .expect("interaction");
+            }
+            for (tutor, students) in [("t1", 2), ("t2", 3), ("t3", 2), ("t4", 1)] {
+                store
+                    .execute(
+                        "INSERT INTO rec_tutors (tutor_id, name, subjects, bio, languages, \
+                         hourly_rate, currency, updated_ms, students) \
+                         VALUES (?1, ?1, '[]', '', '[]', 30, 'USD', 0, ?2)",
+                        &[tutor.into(), (students as i64).into()],
+                    )
+                    .await
+                    .expect("tutor");
+            }
+            let student = Student {
+                taken: ["t1".to_string(), "t2".to_string()].into(),
+                ..Student::default()
+            };
+            let scores = collaborative(&mut store, &student, "me", Kind::Tutor)
+                .await
+                .expect("collaborative");
+            let co = |sampled, counts: &[(&str, u32)]| CoTakers {
+                sampled,
+                counts: counts.iter().map(|(i, n)| (i.to_string(), *n)).collect(),
+            };
+            // t2 is the latest (b and c took it), then t1 (a took it).
+            let recent = [
+                co(2, &[("t2", 2), ("t3", 1), ("t4", 1)]),
+                co(1, &[("t1", 1), ("t3", 1)]),
+            ];
+            let popularity = |i: &str| match i {
+                "t2" => 3,
+                "t4" => 1,
+                _ => 2,
+            };
+            let expected = co_taken(&recent, popularity, &student.taken, ANN_CANDIDATES);
+            assert_eq!(scores, expected);
+            assert_eq!(scores["t3"], 1.0);
+            assert!(scores["t4"] < 1.0 && !scores.contains_key("t1"));
+        });
+    }
+}
