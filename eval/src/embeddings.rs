@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use recommend::{EMBEDDING_DIM, HashingEmbedder, text_hash};
+use recommend::{EMBEDDING_DIM, HashingEmbedder, from_bytes, text_hash, to_bytes};
 
 /// The host's all-MiniLM-L6-v2 (candle, on the CPU).
 #[path = "../../host/src/llm/embeddings.rs"]
@@ -84,9 +84,8 @@ impl Vectors {
             let vectors = self.compute(chunk)?;
             for (text, v) in chunk.iter().zip(vectors) {
                 let key = text_hash(model, text);
-                let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
                 let path = self.cache_dir.join(&key);
-                std::fs::write(&path, bytes)
+                std::fs::write(&path, to_bytes(&v))
                     .with_context(|| format!("writing {}", path.display()))?;
                 found.insert(key, v);
             }
@@ -120,17 +119,9 @@ impl Vectors {
     }
 }
 
+/// A cached vector, or `None` if it is missing or not a vector of the model's size.
 fn read_vector(path: &Path) -> Option<Vec<f32>> {
-    let bytes = std::fs::read(path).ok()?;
-    if bytes.len() != EMBEDDING_DIM * 4 {
-        return None;
-    }
-    Some(
-        bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
-    )
+    from_bytes(&std::fs::read(path).ok()?)
 }
 
 #[cfg(test)]

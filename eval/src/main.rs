@@ -159,6 +159,14 @@ fn run_dataset(
     if let Some(n) = Some(args.tune_users).filter(|&n| n > 0 && !args.sample) {
         let validation = held_out(dataset, 1, Some(n), args.seed);
         let ranked = tune(&ours, &validation, &grid(), args.k);
+        if let Some((_, ndcg)) = ranked.iter().find(|(w, _)| *w == Weights::default()) {
+            eprintln!(
+                "{}: default weights on {} validation users: NDCG@{} {ndcg:.4}",
+                dataset.name,
+                validation.len(),
+                args.k
+            );
+        }
         if let Some(&(best, ndcg)) = ranked.first() {
             eprintln!(
                 "{}: weights tuned on {} validation users (NDCG@{} {ndcg:.4}): {}",

@@ -1,10 +1,11 @@
 //! What is evaluated: our ranker, fed the candidates the library gathers, and the popularity
 //! and random baselines.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
+use recommend::collaborative::{CoTakers, RECENT_ITEMS, TAKERS_PER_ITEM, co_taken};
 use recommend::ranker::{Candidate, RankContext, Weights, rank};
-use recommend::{ANN_CANDIDATES, Attributes, FALLBACK_CANDIDATES, Filters, Kind, PEERS, dot};
+use recommend::{ANN_CANDIDATES, Attributes, FALLBACK_CANDIDATES, Filters, dot};
 
 use crate::dataset::Dataset;
 use crate::state::State;
@@ -98,49 +99,43 @@ impl<'d> Ours<'d> {
         scored.into_iter().collect()
     }
 
-    /// Items taken by up to [`PEERS`] users who share an item with `user` (found in the
-    /// order SQLite finds them: the user's items by id, their takers by id), scored by how
-    /// many peers took them, 0 to 1.
+    /// The library's collaborative signal ([`co_taken`]) over the sample the library reads:
+    /// the user's [`RECENT_ITEMS`] latest items (of any kind), and for each its first
+    /// [`TAKERS_PER_ITEM`] other takers in id order and the items they took.
     fn collaborative(&self, state: &State, user: usize) -> HashMap<usize, f32> {
-        let mut peers: BTreeSet<usize> = BTreeSet::new();
-        let limit = PEERS as usize;
-        let mut mine: Vec<usize> = state.taken[user].iter().copied().collect();
-        mine.sort_by(|a, b| self.dataset.items[*a].id.cmp(&self.dataset.items[*b].id));
-        let course_first = self.dataset.kind() == Kind::Course;
-        let links = state.links[user].iter().filter_map(|k| state.linked.get(k));
-        let items = mine.iter().map(|&i| &state.takers[i]);
-        // Item kinds in id order: `course` before `tutor`.
-        let groups: Vec<&BTreeSet<usize>> = if course_first {
-            items.chain(links).collect()
-        } else {
-            links.chain(items).collect()
-        };
-        'find: for group in groups {
-            for &peer in group {
-                if peer != user {
-                    peers.insert(peer);
-                    if peers.len() >= limit {
-                        break 'find;
+        let recent: Vec<CoTakers> = state.touched[user]
+            .iter()
+            .rev()
+            .take(RECENT_ITEMS)
+            .map(|touch| {
+                let takers = state.takers_of(touch).into_iter().flatten();
+                let sample: Vec<usize> = takers
+                    .copied()
+                    .filter(|&p| p != user)
+                    .take(TAKERS_PER_ITEM)
+                    .collect();
+                let mut counts: HashMap<String, u32> = HashMap::new();
+                for &peer in &sample {
+                    for &item in &state.taken[peer] {
+                        *counts
+                            .entry(self.dataset.items[item].id.clone())
+                            .or_default() += 1;
                     }
                 }
-            }
-        }
-        let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
-        for &peer in &peers {
-            for &item in &state.taken[peer] {
-                *counts.entry(item).or_default() += 1;
-            }
-        }
-        let mut counts: Vec<(usize, usize)> = counts.into_iter().collect();
-        counts.sort_by(|a, b| {
-            b.1.cmp(&a.1)
-                .then_with(|| self.dataset.items[a.0].id.cmp(&self.dataset.items[b.0].id))
-        });
-        counts.truncate(ANN_CANDIDATES);
-        let max = counts.iter().map(|c| c.1).max().unwrap_or(1).max(1) as f32;
-        counts
+                CoTakers {
+                    sampled: sample.len(),
+                    counts,
+                }
+            })
+            .collect();
+        let taken: HashSet<String> = state.taken[user]
+            .iter()
+            .map(|&i| self.dataset.items[i].id.clone())
+            .collect();
+        let popularity = |id: &str| self.ids.get(id).map_or(0, |&i| state.popularity(i));
+        co_taken(&recent, popularity, &taken, ANN_CANDIDATES)
             .into_iter()
-            .map(|(item, n)| (item, n as f32 / max))
+            .filter_map(|(id, s)| Some((*self.ids.get(id.as_str())?, s)))
             .collect()
     }
 

@@ -30,6 +30,18 @@ pub struct State<'d> {
     pub goals: Vec<Vec<Goal>>,
     /// Per user, the subjects of their goals and bookings.
     pub subjects: Vec<BTreeSet<String>>,
+    /// Per user, everything they took, completed or touched, each once, the latest touch
+    /// last (the library orders a student's items by their latest interaction).
+    pub touched: Vec<Vec<Touch>>,
+}
+
+/// Something a user interacted with: an item of the dataset or one of the other kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Touch {
+    /// An item of the dataset.
+    Item(usize),
+    /// An item of the other kind, by key (`tutor:<id>`).
+    Link(String),
 }
 
 impl<'d> State<'d> {
@@ -49,6 +61,7 @@ impl<'d> State<'d> {
             reviews: vec![HashMap::new(); items],
             goals: vec![Vec::new(); users],
             subjects: vec![BTreeSet::new(); users],
+            touched: vec![Vec::new(); users],
         }
     }
 
@@ -69,10 +82,12 @@ impl<'d> State<'d> {
                     self.history[*user].push(*item);
                 }
                 self.takers[*item].insert(*user);
+                self.touch(*user, Touch::Item(*item));
             }
             Event::Completed { user, item } => {
                 self.completions[*item].insert(*user);
                 self.taken[*user].insert(*item);
+                self.touch(*user, Touch::Item(*item));
             }
             Event::Reviewed { user, item, rating } => {
                 self.reviews[*item].insert(*user, *rating);
@@ -87,7 +102,22 @@ impl<'d> State<'d> {
                 self.links[*user].insert(key.clone());
                 self.linked.entry(key.clone()).or_default().insert(*user);
                 self.subjects[*user].extend(subject.iter().cloned());
+                self.touch(*user, Touch::Link(key.clone()));
             }
+        }
+    }
+
+    fn touch(&mut self, user: usize, touch: Touch) {
+        let touched = &mut self.touched[user];
+        touched.retain(|t| *t != touch);
+        touched.push(touch);
+    }
+
+    /// Who took or touched `touch`, by id order.
+    pub fn takers_of(&self, touch: &Touch) -> Option<&BTreeSet<usize>> {
+        match touch {
+            Touch::Item(item) => self.takers.get(*item),
+            Touch::Link(key) => self.linked.get(key),
         }
     }
 
@@ -134,6 +164,7 @@ mod tests {
         s.advance_to(5);
         assert_eq!(s.published, [true, true]);
         assert_eq!(s.history[0], [0]);
+        assert_eq!(s.touched[0], [Touch::Item(0)]);
         assert_eq!((s.ratings(0), s.popularity(0)), ((5, 1), 1));
         assert!(s.history[1].is_empty() && s.popularity(1) == 0);
         s.advance_to(99);

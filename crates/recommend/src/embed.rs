@@ -63,12 +63,12 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// A vector as stored: little-endian `f32`s.
-pub(crate) fn to_bytes(v: &[f32]) -> Vec<u8> {
+pub fn to_bytes(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
 /// A stored vector, or `None` if the blob is not [`EMBEDDING_DIM`] `f32`s.
-pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Vec<f32>> {
+pub fn from_bytes(bytes: &[u8]) -> Option<Vec<f32>> {
     if bytes.len() != EMBEDDING_DIM * 4 {
         return None;
     }

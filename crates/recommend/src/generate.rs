@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use sql_store::{SqlStore, SqlValue};
 
+use crate::collaborative::{CoTakers, RECENT_ITEMS, TAKERS_PER_ITEM, co_taken};
 use crate::embed::{Embedder, dot};
 use crate::error::RecommendError;
 use crate::filters::{Attributes, Filters, Level};
@@ -18,8 +19,6 @@ use crate::student::{self, Student};
 pub const ANN_CANDIDATES: usize = 100;
 /// Shards searched for a student with no known subject: the nearest to their goal.
 pub const NEAREST_SHARDS: usize = 3;
-/// Peers (students sharing an item with this one) the collaborative signal looks at.
-pub const PEERS: i64 = 300;
 /// Best-rated items that pass the filters, added to the candidates (cold start, and
 /// filters that the nearest items all fail).
 pub const FALLBACK_CANDIDATES: i64 = 50;
@@ -86,7 +85,7 @@ pub(crate) async fn recommend<S: SqlStore>(
     if let Some(q) = &student.query {
         similarity.extend(view.search(q, ANN_CANDIDATES));
     }
-    let collaborative = collaborative(store, user_id, kind).await?;
+    let collaborative = collaborative(store, student, user_id, kind).await?;
     let mut ids: BTreeSet<String> = similarity.keys().cloned().collect();
     ids.extend(collaborative.keys().cloned());
     let subjects: Vec<String> = match &filters.subject {
@@ -143,41 +142,96 @@ pub(crate) fn select_shards<'m>(
     entries
 }
 
-/// Items of `kind` taken by students who took what `user_id` took, scored by how many of
-/// them did, 0 to 1. The peers' items are read through the primary key, peer by peer (`CROSS
-/// JOIN` keeps that order): filtering every interaction of the kind by `user_id IN peers`
-/// scanned them all, over a second per request at 200,000 students.
+/// Items of `kind` taken with the student's [`RECENT_ITEMS`] latest items, scored 0 to 1 by
+/// [`co_taken`]. The cost is bounded whatever the platform's size: one read of the student's
+/// items, [`TAKERS_PER_ITEM`] co-takers per recent item through the item index (in id
+/// order, stopping at the limit), and the sampled co-takers' items through the primary key,
+/// peer by peer (`CROSS JOIN` keeps that order: filtering every interaction of the kind by
+/// `user_id IN peers` scanned them all, over a second per request at 200,000 students).
 async fn collaborative<S: SqlStore>(
     store: &mut S,
+    student: &Student,
     user_id: &str,
     kind: Kind,
 ) -> Result<HashMap<String, f32>, RecommendError> {
     let rows = query(
         store,
-        "WITH mine AS (SELECT DISTINCT item_kind, item_id FROM rec_interactions WHERE user_id = ?1), \
-         peers AS (SELECT DISTINCT i.user_id FROM mine m JOIN rec_interactions i \
-         ON i.item_kind = m.item_kind AND i.item_id = m.item_id WHERE i.user_id <> ?1 LIMIT ?3) \
-         SELECT i.item_id, count(DISTINCT i.user_id) AS n FROM peers p CROSS JOIN rec_interactions i \
-         ON i.user_id = p.user_id AND i.item_kind = ?2 GROUP BY i.item_id ORDER BY n DESC, i.item_id LIMIT ?4",
-        &[
-            user_id.into(),
-            kind.as_str().into(),
-            PEERS.into(),
-            (crate::generate::ANN_CANDIDATES as i64).into(),
-        ],
-        "collaborative",
+        "SELECT item_kind, item_id FROM rec_interactions WHERE user_id = ?1 \
+         GROUP BY item_kind, item_id ORDER BY MAX(last_ms) DESC, item_kind, item_id LIMIT ?2",
+        &[user_id.into(), (RECENT_ITEMS as i64).into()],
+        "recent items",
     )
     .await?;
-    let mut counts = Vec::with_capacity(rows.len());
+    let mut samples: Vec<Vec<String>> = Vec::with_capacity(rows.len());
     for r in &rows {
-        let c = Cols::new(r, "collaborative");
-        counts.push((c.str(0)?.to_owned(), c.i64(1)?));
+        let c = Cols::new(r, "recent items");
+        let (item_kind, item_id) = (c.str(0)?.to_owned(), c.str(1)?.to_owned());
+        let takers = query(
+            store,
+            "SELECT DISTINCT user_id FROM rec_interactions \
+             WHERE item_kind = ?1 AND item_id = ?2 AND user_id <> ?3 ORDER BY user_id LIMIT ?4",
+            &[
+                item_kind.into(),
+                item_id.into(),
+                user_id.into(),
+                (TAKERS_PER_ITEM as i64).into(),
+            ],
+            "co-takers",
+        )
+        .await?;
+        samples.push(
+            takers
+                .iter()
+                .map(|t| Ok(Cols::new(t, "co-takers").str(0)?.to_owned()))
+                .collect::<Result<_, RecommendError>>()?,
+        );
     }
-    let max = counts.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1) as f32;
-    Ok(counts
-        .into_iter()
-        .map(|(id, n)| (id, n as f32 / max))
-        .collect())
+    let peers: BTreeSet<&String> = samples.iter().flatten().collect();
+    if peers.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let popularity = match kind {
+        Kind::Tutor => "(SELECT students FROM rec_tutors WHERE tutor_id = i.item_id)",
+        Kind::Course => "(SELECT enrollments FROM rec_courses WHERE course_id = i.item_id)",
+    };
+    let rows = query(
+        store,
+        &format!(
+            "SELECT DISTINCT p.value, i.item_id, COALESCE({popularity}, 0) \
+             FROM json_each(?1) p CROSS JOIN rec_interactions i \
+             ON i.user_id = p.value AND i.item_kind = ?2"
+        ),
+        &[crate::json_param(&peers), kind.as_str().into()],
+        "co-taken items",
+    )
+    .await?;
+    let mut items: HashMap<String, Vec<String>> = HashMap::new();
+    let mut popular: HashMap<String, i64> = HashMap::new();
+    for r in &rows {
+        let c = Cols::new(r, "co-taken items");
+        let item = c.str(1)?.to_owned();
+        popular.insert(item.clone(), c.i64(2)?);
+        items.entry(c.str(0)?.to_owned()).or_default().push(item);
+    }
+    let recent: Vec<CoTakers> = samples
+        .iter()
+        .map(|takers| {
+            let mut counts: HashMap<String, u32> = HashMap::new();
+            for item in takers.iter().filter_map(|t| items.get(t)).flatten() {
+                *counts.entry(item.clone()).or_default() += 1;
+            }
+            CoTakers {
+                sampled: takers.len(),
+                counts,
+            }
+        })
+        .collect();
+    Ok(co_taken(
+        &recent,
+        |item| popular.get(item).copied().unwrap_or(0),
+        &student.taken,
+        ANN_CANDIDATES,
+    ))
 }
 
 /// The best-rated items of `subjects` (lower-cased; none: any) that pass the filters.
@@ -281,4 +335,74 @@ async fn details<S: SqlStore>(
             })
         })
         .collect()
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::test_support::{TestStore, block_on};
+
+    /// The SQL reads the sample [`co_taken`] is defined over: the latest items first, their
+    /// other takers, what those took, and the items' popularity.
+    #[test]
+    fn the_collaborative_signal_reads_the_sample_co_taken_scores() {
+        block_on(async {
+            let mut store = TestStore::new().await;
+            let interactions = [
+                ("me", "t1", 10),
+                ("me", "t2", 20),
+                ("a", "t1", 5),
+                ("a", "t3", 5),
+                ("b", "t2", 5),
+                ("b", "t3", 5),
+                ("c", "t2", 5),
+                ("c", "t4", 5),
+            ];
+            for (user, item, at) in interactions {
+                store
+                    .execute(
+                        "INSERT INTO rec_interactions VALUES (?1, 'tutor', ?2, 'booked', 1, ?3)",
+                        &[user.into(), item.into(), (at as i64).into()],
+                    )
+                    .await
+                    .expect("interaction");
+            }
+            for (tutor, students) in [("t1", 2), ("t2", 3), ("t3", 2), ("t4", 1)] {
+                store
+                    .execute(
+                        "INSERT INTO rec_tutors (tutor_id, name, subjects, bio, languages, \
+                         hourly_rate, currency, updated_ms, students) \
+                         VALUES (?1, ?1, '[]', '', '[]', 30, 'USD', 0, ?2)",
+                        &[tutor.into(), (students as i64).into()],
+                    )
+                    .await
+                    .expect("tutor");
+            }
+            let student = Student {
+                taken: ["t1".to_string(), "t2".to_string()].into(),
+                ..Student::default()
+            };
+            let scores = collaborative(&mut store, &student, "me", Kind::Tutor)
+                .await
+                .expect("collaborative");
+            let co = |sampled, counts: &[(&str, u32)]| CoTakers {
+                sampled,
+                counts: counts.iter().map(|(i, n)| (i.to_string(), *n)).collect(),
+            };
+            // t2 is the latest (b and c took it), then t1 (a took it).
+            let recent = [
+                co(2, &[("t2", 2), ("t3", 1), ("t4", 1)]),
+                co(1, &[("t1", 1), ("t3", 1)]),
+            ];
+            let popularity = |i: &str| match i {
+                "t2" => 3,
+                "t4" => 1,
+                _ => 2,
+            };
+            let expected = co_taken(&recent, popularity, &student.taken, ANN_CANDIDATES);
+            assert_eq!(scores, expected);
+            assert_eq!(scores["t3"], 1.0);
+            assert!(scores["t4"] < 1.0 && !scores.contains_key("t1"));
+        });
+    }
 }

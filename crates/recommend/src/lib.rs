@@ -44,6 +44,7 @@
 //! # let _ = (served, tutors, plan); Ok(()) }
 //! ```
 
+pub mod collaborative;
 mod embed;
 mod embed_cache;
 mod error;
@@ -73,13 +74,13 @@ mod demo_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod proptests;
 
-pub use embed::{EMBEDDING_DIM, Embedder, HashingEmbedder, dot, normalize, text_hash};
+pub use embed::{
+    EMBEDDING_DIM, Embedder, HashingEmbedder, dot, from_bytes, normalize, text_hash, to_bytes,
+};
 pub use embed_cache::{EMBED_BATCH, cached_vectors, embed_cached};
 pub use error::{EmbedError, RecommendError};
 pub use filters::{Attributes, Filters, Level};
-pub use generate::{
-    ANN_CANDIDATES, FALLBACK_CANDIDATES, PEERS, recommend_courses, recommend_tutors,
-};
+pub use generate::{ANN_CANDIDATES, FALLBACK_CANDIDATES, recommend_courses, recommend_tutors};
 pub use index::{IndexCache, IndexSettings, Kind, RebuildReport, rebuild_indexes_if_stale};
 pub use profiles::{RefreshReport, refresh_profiles};
 pub use ranker::RecommendedItem;

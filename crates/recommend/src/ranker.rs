@@ -20,7 +20,8 @@ pub struct Candidate {
     pub attributes: Attributes,
     /// Cosine similarity to the student's goals and history (0 when unknown).
     pub similarity: f32,
-    /// Students who took what this student took and also took this one, 0 to 1.
+    /// How much the students who took this student's latest items also took this one,
+    /// against its popularity, 0 to 1 ([`crate::collaborative::co_taken`]).
     pub collaborative: f32,
     /// Sum and count of ratings.
     pub ratings: (i64, i64),
