@@ -6,6 +6,7 @@
 //! - [`backend::Backend`]: the one I/O boundary, the metrics and recommend components'
 //!   typed exports (the `graphql` component implements it).
 //! - [`loader`]: the router's entity lookups batched into one backend call.
+//! - [`points`]: a dashboard's hundreds of points resolved in one pass.
 //! - [`http`]: GraphQL over HTTP, with the body limit.
 //!
 //! The SDL is checked into the repository as `schema.graphql` ([`sdl`]); a test fails when
@@ -14,6 +15,7 @@
 pub mod backend;
 pub mod http;
 pub mod loader;
+pub mod points;
 pub mod schema;
 pub mod types;
 

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use async_graphql::{Enum, ID, InputObject, Json, SimpleObject, Union};
 
+pub use crate::points::MetricPoints;
+
 /// The admin dashboards.
 #[derive(Enum, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum DashboardType {
@@ -64,7 +66,7 @@ pub struct MetricSeries {
     /// Its dimensions as a JSON object, e.g. `{"currency": "EUR"}`.
     pub dimensions: Json<BTreeMap<String, String>>,
     /// One point per bucket, oldest first.
-    pub points: Vec<MetricPoint>,
+    pub points: MetricPoints,
 }
 
 /// One bucket's value.
