@@ -2,6 +2,7 @@
 //! [`crate::schema`]).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_graphql::{Enum, ID, InputObject, Json, SimpleObject, Union};
 
@@ -175,7 +176,7 @@ pub struct RecommendedTutor {
     /// Why, in a short sentence.
     pub explanation: String,
     /// The stored recommendation it comes from; null when filters had it ranked on demand.
-    pub recommendation: Option<Recommendation>,
+    pub recommendation: Option<Arc<Recommendation>>,
 }
 
 /// A recommended course.
@@ -190,7 +191,7 @@ pub struct RecommendedCourse {
     /// Why, in a short sentence.
     pub explanation: String,
     /// The stored recommendation it comes from; null when filters had it ranked on demand.
-    pub recommendation: Option<Recommendation>,
+    pub recommendation: Option<Arc<Recommendation>>,
 }
 
 /// A personalized path to a goal.
