@@ -79,7 +79,8 @@ impl Backend for Components {
                             timestamp: p.timestamp,
                             value: p.value,
                         })
-                        .collect(),
+                        .collect::<Vec<_>>()
+                        .into(),
                 })
                 .collect(),
         })

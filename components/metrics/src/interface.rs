@@ -142,7 +142,7 @@ fn config() -> Result<Config, Error> {
         })
 }
 
-/// Runs `f` on the database in one poll.
+/// Runs `f` on the database in one poll, on a connection kept between calls.
 fn with_store<T>(
     f: impl AsyncFnOnce(&mut SyncSpinStore) -> Result<T, MetricsError>,
 ) -> Result<T, Error> {
@@ -150,7 +150,7 @@ fn with_store<T>(
         eprintln!("metrics interface: {e}");
         Error::Unavailable("the metrics store is unavailable; retry".into())
     })?;
-    sql_store::run_ready(f(&mut store))
+    let value = sql_store::run_ready(f(&mut store))
         .map_err(|e| Error::Internal(e.to_string()))?
         .map_err(|e| {
             eprintln!("metrics interface: {e}");
@@ -160,7 +160,10 @@ fn with_store<T>(
                 }
                 _ => Error::Internal("the metrics could not be computed".into()),
             }
-        })
+        })?;
+    // Done, outside any transaction: the next call reuses the connection and its page cache.
+    store.release();
+    Ok(value)
 }
 
 fn invalid(e: RequestError) -> Error {

@@ -190,9 +190,12 @@ fn with_store<T>(
         }
         f(&mut store, &mut cache, &mut SpinEmbedder).await
     };
-    sql_store::run_ready(work)
+    let value = sql_store::run_ready(work)
         .map_err(|e| Error::Internal(e.to_string()))?
-        .map_err(failure)
+        .map_err(failure)?;
+    // Done, outside any transaction: the next call reuses the connection and its page cache.
+    store.release();
+    Ok(value)
 }
 
 fn failure(e: RecommendError) -> Error {

@@ -5,7 +5,9 @@
 //!   out another writer's lock with asynchronous pauses, so no host thread is held.
 //! - [`SyncSpinStore`], for synchronous exports such as the cron trigger's, which may not
 //!   block on asynchronous imports: the synchronous functions, relying on the database's
-//!   own busy timeout. Drive computations over it with [`crate::run_ready`].
+//!   own busy timeout, and a pool of idle connections per instance as well (a component
+//!   composed into another one serves its importer's requests for as long as that instance
+//!   lives). Drive computations over it with [`crate::run_ready`].
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,6 +30,10 @@ thread_local! {
     /// requests saves opening one per request and keeps a WAL database's log open: when the
     /// last connection closes, SQLite checkpoints the log and deletes it, syncing the file.
     static IDLE: RefCell<Vec<(String, Connection)>> = const { RefCell::new(Vec::new()) };
+    /// The same for [`SyncSpinStore`]. A new connection starts with an empty page cache and
+    /// parses the schema on its first statement, which costs more than a small read.
+    static IDLE_SYNC: RefCell<Vec<(String, wit::sqlite::Connection)>> =
+        const { RefCell::new(Vec::new()) };
 }
 
 /// An asynchronous store over one connection of a Spin SQLite database.
@@ -116,13 +122,35 @@ impl SqlStore for SpinStore {
 /// A synchronous store over one connection of a Spin SQLite database.
 pub struct SyncSpinStore {
     conn: wit::sqlite::Connection,
+    database: String,
 }
 
 impl SyncSpinStore {
-    /// Opens `database` with the synchronous `open`.
+    /// An idle connection of this instance to `database`, or a new one opened with the
+    /// synchronous `open`.
     pub fn open(database: &str) -> Result<SyncSpinStore, StoreError> {
-        let conn = wit::sqlite::Connection::open(database).map_err(error("open"))?;
-        Ok(SyncSpinStore { conn })
+        let idle = IDLE_SYNC.with_borrow_mut(|idle| {
+            let at = idle.iter().position(|(name, _)| name == database)?;
+            Some(idle.swap_remove(at).1)
+        });
+        let conn = match idle {
+            Some(conn) => conn,
+            None => wit::sqlite::Connection::open(database).map_err(error("open"))?,
+        };
+        Ok(SyncSpinStore {
+            conn,
+            database: database.to_owned(),
+        })
+    }
+
+    /// Keeps the connection for a later call in this instance, as [`SpinStore::release`]:
+    /// only outside a transaction; a store dropped without it closes its connection.
+    pub fn release(self) {
+        IDLE_SYNC.with_borrow_mut(|idle| {
+            if idle.len() < MAX_IDLE {
+                idle.push((self.database, self.conn));
+            }
+        });
     }
 
     fn run(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {

@@ -9,6 +9,7 @@ use async_graphql::parser::types::OperationType;
 use serde_json::json;
 
 use crate::backend::Backend;
+use crate::documents::ParsedDocuments;
 use crate::loader::RecommendationLoader;
 use crate::schema::{Caller, SubgraphSchema, build_schema};
 
@@ -55,6 +56,7 @@ impl HttpResponse {
 pub struct Subgraph {
     schema: SubgraphSchema,
     backend: Arc<dyn Backend>,
+    documents: ParsedDocuments,
 }
 
 impl Subgraph {
@@ -63,6 +65,7 @@ impl Subgraph {
         Subgraph {
             schema: build_schema(backend.clone(), introspection),
             backend,
+            documents: ParsedDocuments::default(),
         }
     }
 
@@ -73,10 +76,13 @@ impl Subgraph {
 
     /// Answers one HTTP request for `caller`.
     pub async fn serve(&self, req: HttpRequest<'_>, caller: Caller) -> HttpResponse {
-        let batch = match parse(req) {
+        let mut batch = match parse(req) {
             Ok(batch) => batch,
             Err(response) => return response,
         };
+        for request in batch.iter_mut() {
+            self.documents.prepare(request);
+        }
         let batch = batch
             .data(caller)
             .data(Arc::new(RecommendationLoader::new(self.backend.clone())));

@@ -6,14 +6,18 @@
 //! - [`backend::Backend`]: the one I/O boundary, the metrics and recommend components'
 //!   typed exports (the `graphql` component implements it).
 //! - [`loader`]: the router's entity lookups batched into one backend call.
-//! - [`http`]: GraphQL over HTTP, with the body limit.
+//! - [`points`]: a dashboard's hundreds of points resolved in one pass.
+//! - [`http`]: GraphQL over HTTP, with the body limit; [`documents`]: the parsed operations
+//!   it keeps.
 //!
 //! The SDL is checked into the repository as `schema.graphql` ([`sdl`]); a test fails when
 //! they drift.
 
 pub mod backend;
+pub mod documents;
 pub mod http;
 pub mod loader;
+pub mod points;
 pub mod schema;
 pub mod types;
 

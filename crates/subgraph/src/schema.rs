@@ -261,7 +261,7 @@ impl User {
 struct Ranked {
     rank: i32,
     item: RankedItem,
-    from: Option<Recommendation>,
+    from: Option<Arc<Recommendation>>,
 }
 
 async fn recommended(
@@ -290,7 +290,7 @@ async fn recommended(
             .pop()
             .unwrap_or_else(|| Err(BackendError::Internal("no answer".into())))?,
     };
-    let from = recommendation(&stored);
+    let from = Arc::new(recommendation(&stored));
     let items = stored
         .items
         .into_iter()
@@ -300,7 +300,7 @@ async fn recommended(
     Ok(number(items, Some(from)))
 }
 
-fn number(items: Vec<RankedItem>, from: Option<Recommendation>) -> Vec<Ranked> {
+fn number(items: Vec<RankedItem>, from: Option<Arc<Recommendation>>) -> Vec<Ranked> {
     (1..)
         .zip(items)
         .map(|(rank, item)| Ranked {

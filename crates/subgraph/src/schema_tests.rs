@@ -68,7 +68,8 @@ impl Backend for Fake {
                 points: vec![MetricPoint {
                     timestamp: "2026-11-24T00:00:00Z".into(),
                     value: 1250.0,
-                }],
+                }]
+                .into(),
             }],
         })
     }

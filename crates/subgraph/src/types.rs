@@ -2,8 +2,11 @@
 //! [`crate::schema`]).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_graphql::{Enum, ID, InputObject, Json, SimpleObject, Union};
+
+pub use crate::points::MetricPoints;
 
 /// The admin dashboards.
 #[derive(Enum, Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -64,7 +67,7 @@ pub struct MetricSeries {
     /// Its dimensions as a JSON object, e.g. `{"currency": "EUR"}`.
     pub dimensions: Json<BTreeMap<String, String>>,
     /// One point per bucket, oldest first.
-    pub points: Vec<MetricPoint>,
+    pub points: MetricPoints,
 }
 
 /// One bucket's value.
@@ -173,7 +176,7 @@ pub struct RecommendedTutor {
     /// Why, in a short sentence.
     pub explanation: String,
     /// The stored recommendation it comes from; null when filters had it ranked on demand.
-    pub recommendation: Option<Recommendation>,
+    pub recommendation: Option<Arc<Recommendation>>,
 }
 
 /// A recommended course.
@@ -188,7 +191,7 @@ pub struct RecommendedCourse {
     /// Why, in a short sentence.
     pub explanation: String,
     /// The stored recommendation it comes from; null when filters had it ranked on demand.
-    pub recommendation: Option<Recommendation>,
+    pub recommendation: Option<Arc<Recommendation>>,
 }
 
 /// A personalized path to a goal.
