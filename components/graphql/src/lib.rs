@@ -12,6 +12,7 @@ mod imports;
 
 use std::sync::{Arc, OnceLock};
 
+use api_response::Caching;
 use chrono::Utc;
 use http_body_util::BodyExt;
 use spin_sdk::http::{IntoResponse, Request};
@@ -139,21 +140,12 @@ async fn read_body(req: Request) -> Result<Vec<u8>, HttpResponse> {
 }
 
 fn into_http(r: HttpResponse) -> http::Response<String> {
-    let mut response = http::Response::new(r.body);
-    *response.status_mut() =
-        http::StatusCode::from_u16(r.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    let headers = response.headers_mut();
-    headers.insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
-    );
     // Answers depend on the caller's token: never cached by intermediaries.
-    headers.insert(
-        http::header::CACHE_CONTROL,
-        http::HeaderValue::from_static("private, no-store"),
-    );
+    let mut response = api_response::json_text(r.status, r.body, Caching::Private);
     if let Some(allow) = r.allow {
-        headers.insert(http::header::ALLOW, http::HeaderValue::from_static(allow));
+        response
+            .headers_mut()
+            .insert(http::header::ALLOW, http::HeaderValue::from_static(allow));
     }
     response
 }

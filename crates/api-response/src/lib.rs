@@ -33,6 +33,11 @@ pub fn json(status: u16, body: &impl Serialize, caching: Caching) -> Response<St
             r#"{{"error":{{"code":"internal","message":"cannot serialize the response: {e}"}}}}"#
         )
     });
+    json_text(status, text, caching)
+}
+
+/// A JSON response whose body is already serialized (a GraphQL response, say).
+pub fn json_text(status: u16, text: String, caching: Caching) -> Response<String> {
     let mut response = Response::new(text);
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -122,6 +127,10 @@ mod tests {
         assert_eq!(response.headers()[CACHE_CONTROL], "private, no-store");
         // Not a status: a server error rather than a panic.
         assert_eq!(json(1000, &0, Caching::Default).status(), 500);
+
+        let text = json_text(200, r#"{"data":null}"#.into(), Caching::Private);
+        assert_eq!(text.body(), r#"{"data":null}"#);
+        assert_eq!(text.headers()[CONTENT_TYPE], "application/json");
     }
 
     #[test]
