@@ -55,6 +55,7 @@ pub async fn serve(
     }
     drop(listener);
     graceful.shutdown().await;
+    crate::server::shutdown_done();
     Ok(())
 }
 

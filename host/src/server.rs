@@ -139,6 +139,16 @@ impl HandlerState for ComponentHandler {
     }
 }
 
+/// Set once the server has stopped and its in-flight requests are done. Instances still alive
+/// then are dropped with the runtime, which reports them as failed workers: that is shutdown,
+/// not a failure to report.
+static SHUTTING_DOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Marks the shutdown (see [`SHUTTING_DOWN`]).
+pub fn shutdown_done() {
+    SHUTTING_DOWN.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Decides when an instance is dropped: idle too long, or a request past its deadline.
 pub struct Expiration {
     idle_timeout: Duration,
@@ -205,8 +215,10 @@ impl WorkerState for Worker {
     }
 
     fn drop(&self, store: Store<InstanceState>, result: wasmtime::Result<()>) {
-        if let Err(error) = result {
-            eprintln!("component '{}' instance failed: {error:?}", self.component);
+        if let Err(error) = result
+            && !SHUTTING_DOWN.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            eprintln!("component '{}' instance failed: {error:#}", self.component);
         }
         drop(store);
     }

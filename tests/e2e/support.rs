@@ -78,6 +78,8 @@ pub struct Host {
     /// The state directory.
     pub state_dir: PathBuf,
     _temp: Option<tempfile::TempDir>,
+    /// The threads draining stdout and stderr; done once the host has exited.
+    pipes: Vec<std::thread::JoinHandle<()>>,
 }
 
 /// How to start a host.
@@ -161,21 +163,14 @@ impl HostBuilder {
             .spawn()
             .expect("spawn spin-local");
         // Drain both pipes so the host never blocks on a full one; keep them for assertions.
-        let banner = drain(child.stdout.take().unwrap());
-        let errors = drain(child.stderr.take().unwrap());
+        let (banner, stdout) = drain(child.stdout.take().unwrap());
+        let (errors, stderr) = drain(child.stderr.take().unwrap());
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             if let Some(status) = child.try_wait().unwrap() {
-                let mut err = String::new();
-                use std::io::Read;
-                child
-                    .stderr
-                    .take()
-                    .unwrap()
-                    .read_to_string(&mut err)
-                    .unwrap();
-                panic!("host exited early ({status}): {err}");
+                stderr.join().unwrap();
+                panic!("host exited early ({status}): {}", errors.lock().unwrap());
             }
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 break;
@@ -190,6 +185,7 @@ impl HostBuilder {
             errors,
             state_dir,
             _temp: temp,
+            pipes: vec![stdout, stderr],
         }
     }
 
@@ -208,18 +204,20 @@ impl HostBuilder {
     }
 }
 
-/// Collects what a pipe carries, line by line, on a thread of its own.
-fn drain(pipe: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> {
+/// Collects what a pipe carries, line by line, on a thread of its own (done at end of file).
+fn drain(
+    pipe: impl std::io::Read + Send + 'static,
+) -> (Arc<Mutex<String>>, std::thread::JoinHandle<()>) {
     let text = Arc::new(Mutex::new(String::new()));
     let sink = text.clone();
-    std::thread::spawn(move || {
+    let thread = std::thread::spawn(move || {
         for line in BufReader::new(pipe).lines().map_while(Result::ok) {
             let mut text = sink.lock().unwrap();
             text.push_str(&line);
             text.push('\n');
         }
     });
-    text
+    (text, thread)
 }
 
 impl Host {
@@ -228,12 +226,16 @@ impl Host {
         format!("{}{path}", self.base)
     }
 
-    /// Sends SIGTERM and waits for the process to exit.
+    /// Sends SIGTERM and waits for the process to exit and for all it printed.
     pub fn terminate(mut self) -> ExitStatus {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
-        self.child.wait().unwrap()
+        let status = self.child.wait().unwrap();
+        for pipe in self.pipes.drain(..) {
+            let _ = pipe.join();
+        }
+        status
     }
 }
 
