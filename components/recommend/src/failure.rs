@@ -128,11 +128,10 @@ impl Failure {
         let (code, message) = self.code_and_message();
         let error = ApiError::new(status, code, message);
         let error = match &self {
-            Failure::Auth(e) => match e.www_authenticate() {
-                Some(challenge) => error.with_header(http::header::WWW_AUTHENTICATE, challenge),
-                None => error,
-            },
-            Failure::MethodNotAllowed(allow) => error.with_header(http::header::ALLOW, allow),
+            Failure::Auth(e) => {
+                error.with_header(http::header::WWW_AUTHENTICATE, e.www_authenticate())
+            }
+            Failure::MethodNotAllowed(allow) => error.with_header(http::header::ALLOW, *allow),
             _ if status == 503 => error.with_header(http::header::RETRY_AFTER, "1"),
             _ => error,
         };

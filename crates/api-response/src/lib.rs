@@ -82,9 +82,11 @@ impl ApiError {
         }
     }
 
-    /// Adds the header the status calls for.
-    pub fn with_header(mut self, name: HeaderName, value: &'static str) -> Self {
-        self.header = Some((name, value));
+    /// Adds the header the status calls for (nothing for `None`).
+    pub fn with_header(mut self, name: HeaderName, value: impl Into<Option<&'static str>>) -> Self {
+        if let Some(value) = value.into() {
+            self.header = Some((name, value));
+        }
         self
     }
 
@@ -148,7 +150,9 @@ mod tests {
             serde_json::json!({"error": {"code": "store_unavailable",
                 "message": "the store is unavailable; retry"}})
         );
-        let plain = ApiError::new(400, "invalid_json", "line 1").into_response(Caching::Default);
+        let plain = ApiError::new(400, "invalid_json", "line 1")
+            .with_header(http::header::WWW_AUTHENTICATE, None)
+            .into_response(Caching::Default);
         assert_eq!(plain.headers().len(), 1);
     }
 
