@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use crate::filters::{Attributes, Filters, Level};
 use crate::index::{IndexSettings, Kind, Shard};
 use crate::plan::{PlanCourse, order_courses};
-use crate::ranker::{Candidate, RankContext, Weights, rank};
+use crate::ranker::{Candidate, RankContext, Weights, parts, rank, score};
 
 const SUBJECTS: [&str; 3] = ["Python", "Spanish", "Math"];
 const LANGUAGES: [&str; 3] = ["English", "Spanish", "French"];
@@ -99,6 +99,62 @@ proptest! {
             prop_assert!((0.0..=1.0).contains(&item.score));
             prop_assert!(!item.explanation.is_empty());
         }
+    }
+
+    /// The greedy diversity pass picks what the definition picks: at each step the highest
+    /// score minus the diversity weight times the similarity to the closest item picked,
+    /// ties to the earlier candidate in score order.
+    #[test]
+    fn the_diversity_pass_matches_its_definition(
+        candidates in proptest::collection::vec(
+            (candidate(), proptest::option::of(proptest::collection::vec(-1.0f32..1.0, 4))),
+            0..40,
+        ),
+        diversity in -0.5f32..1.5,
+        limit in 0usize..12,
+    ) {
+        let candidates: Vec<Candidate> = candidates
+            .into_iter()
+            .map(|(c, vector)| Candidate { vector, ..c })
+            .collect();
+        let weights = Weights { diversity, ..Weights::default() };
+        let ctx = RankContext::default();
+        let filters = Filters::default();
+        let out = rank(candidates.clone(), &filters, &ctx, &weights, limit);
+        // The reference: the hybrid score of each distinct candidate, then a greedy pick that
+        // recomputes every penalty against every item picked.
+        let mut seen = HashSet::new();
+        let pool: Vec<Candidate> =
+            candidates.into_iter().filter(|c| seen.insert(c.id.clone())).collect();
+        let max_popularity = pool.iter().map(|c| c.popularity).max().unwrap_or(0);
+        let mut pool: Vec<(Candidate, f32)> = pool
+            .into_iter()
+            .map(|c| {
+                let s = score(&parts(&c, &ctx, max_popularity), &weights);
+                (c, s)
+            })
+            .collect();
+        pool.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.id.cmp(&b.0.id)));
+        let mut picked: Vec<Candidate> = Vec::new();
+        while picked.len() < limit && !pool.is_empty() {
+            let adjusted = |(c, s): &(Candidate, f32)| {
+                let closest = picked
+                    .iter()
+                    .filter_map(|p| Some(crate::embed::dot(c.vector.as_ref()?, p.vector.as_ref()?)))
+                    .fold(0.0f32, f32::max);
+                s - diversity * closest
+            };
+            let mut best = 0;
+            for i in 1..pool.len() {
+                if adjusted(&pool[i]) > adjusted(&pool[best]) {
+                    best = i;
+                }
+            }
+            picked.push(pool.remove(best).0);
+        }
+        let ids: Vec<&String> = out.iter().map(|i| &i.id).collect();
+        let expected: Vec<&String> = picked.iter().map(|c| &c.id).collect();
+        prop_assert_eq!(ids, expected);
     }
 
     #[test]

@@ -103,7 +103,7 @@ pub fn bayesian_rating(sum: i64, count: i64) -> f64 {
     (PRIOR_RATINGS * PRIOR_MEAN + sum as f64) / (PRIOR_RATINGS + count as f64)
 }
 
-struct Parts {
+pub(crate) struct Parts {
     similarity: f32,
     collaborative: f32,
     quality: f32,
@@ -111,7 +111,7 @@ struct Parts {
     level_fit: f32,
 }
 
-fn parts(c: &Candidate, ctx: &RankContext, max_popularity: i64) -> Parts {
+pub(crate) fn parts(c: &Candidate, ctx: &RankContext, max_popularity: i64) -> Parts {
     let rating = ((bayesian_rating(c.ratings.0, c.ratings.1) - 1.0) / 4.0) as f32;
     let quality = match c.attributes.kind {
         Kind::Tutor => rating,
@@ -139,7 +139,7 @@ fn parts(c: &Candidate, ctx: &RankContext, max_popularity: i64) -> Parts {
     }
 }
 
-fn score(p: &Parts, w: &Weights) -> f32 {
+pub(crate) fn score(p: &Parts, w: &Weights) -> f32 {
     w.similarity * p.similarity
         + w.collaborative * p.collaborative
         + w.quality * p.quality
@@ -173,25 +173,34 @@ pub fn rank(
         })
         .collect();
     scored.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.id.cmp(&b.0.id)));
+    // Each candidate's similarity to the closest item picked so far, updated with each pick
+    // (one dot product per candidate and pick).
+    let mut closest = vec![0.0f32; scored.len()];
     let mut picked: Vec<(Candidate, Parts, f32)> = Vec::new();
     while picked.len() < limit && !scored.is_empty() {
-        let adjusted = |(c, _, s): &(Candidate, Parts, f32)| {
-            let closest = picked
-                .iter()
-                .filter_map(|(p, _, _)| Some(dot(c.vector.as_ref()?, p.vector.as_ref()?)))
-                .fold(0.0f32, f32::max);
-            s - weights.diversity * closest
-        };
-        let best = scored
-            .iter()
-            .enumerate()
-            .map(|(i, item)| (i, adjusted(item)))
-            .fold(None, |best: Option<(usize, f32)>, (i, a)| match best {
-                Some((_, b)) if b >= a => best,
-                _ => Some((i, a)),
-            });
+        let mut best: Option<(usize, f32)> = None;
+        for (i, (_, _, s)) in scored.iter().enumerate() {
+            // `scored` is sorted by score, so when the penalty is never negative no later
+            // candidate can beat the best adjusted score so far.
+            if weights.diversity >= 0.0 && best.is_some_and(|(_, b)| b >= *s) {
+                break;
+            }
+            let adjusted = s - weights.diversity * closest[i];
+            if best.is_none_or(|(_, b)| adjusted > b) {
+                best = Some((i, adjusted));
+            }
+        }
         let Some((i, _)) = best else { break };
-        picked.push(scored.remove(i));
+        closest.remove(i);
+        let pick = scored.remove(i);
+        if let Some(v) = &pick.0.vector {
+            for ((c, _, _), near) in scored.iter().zip(closest.iter_mut()) {
+                if let Some(w) = &c.vector {
+                    *near = near.max(dot(w, v));
+                }
+            }
+        }
+        picked.push(pick);
     }
     picked
         .into_iter()
