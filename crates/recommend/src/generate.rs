@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use sql_store::{SqlStore, SqlValue};
 
-use crate::collaborative::{CoTakers, RECENT_ITEMS, TAKERS_PER_ITEM, co_taken};
+use crate::collaborative::{CoTakers, co_taken};
 use crate::embed::{Embedder, dot};
 use crate::error::RecommendError;
 use crate::filters::{Attributes, Filters, Level};
@@ -35,7 +35,7 @@ pub async fn recommend_tutors<S: SqlStore, E: Embedder>(
     limit: usize,
 ) -> Result<Vec<RecommendedItem>, RecommendError> {
     let student = student::load(store, embedder, user_id).await?;
-    recommend(store, cache, &student, user_id, Kind::Tutor, filters, limit).await
+    recommend(store, cache, &student, Kind::Tutor, filters, limit).await
 }
 
 /// Up to `limit` courses for `user_id`, best first, none violating `filters` or already
@@ -49,16 +49,7 @@ pub async fn recommend_courses<S: SqlStore, E: Embedder>(
     limit: usize,
 ) -> Result<Vec<RecommendedItem>, RecommendError> {
     let student = student::load(store, embedder, user_id).await?;
-    recommend(
-        store,
-        cache,
-        &student,
-        user_id,
-        Kind::Course,
-        filters,
-        limit,
-    )
-    .await
+    recommend(store, cache, &student, Kind::Course, filters, limit).await
 }
 
 /// Ranks items of one kind for a loaded student.
@@ -66,7 +57,6 @@ pub(crate) async fn recommend<S: SqlStore>(
     store: &mut S,
     cache: &mut IndexCache,
     student: &Student,
-    user_id: &str,
     kind: Kind,
     filters: &Filters,
     limit: usize,
@@ -85,7 +75,7 @@ pub(crate) async fn recommend<S: SqlStore>(
     if let Some(q) = &student.query {
         similarity.extend(view.search(q, ANN_CANDIDATES));
     }
-    let collaborative = collaborative(store, student, user_id, kind).await?;
+    let collaborative = collaborative(store, student, kind).await?;
     let mut ids: BTreeSet<String> = similarity.keys().cloned().collect();
     ids.extend(collaborative.keys().cloned());
     let subjects: Vec<String> = match &filters.subject {
@@ -143,49 +133,16 @@ pub(crate) fn select_shards<'m>(
 }
 
 /// Items of `kind` taken with the student's [`RECENT_ITEMS`] latest items, scored 0 to 1 by
-/// [`co_taken`]. The cost is bounded whatever the platform's size: one read of the student's
-/// items, [`TAKERS_PER_ITEM`] co-takers per recent item through the item index (in id
-/// order, stopping at the limit), and the sampled co-takers' items through the primary key,
-/// peer by peer (`CROSS JOIN` keeps that order: filtering every interaction of the kind by
-/// `user_id IN peers` scanned them all, over a second per request at 200,000 students).
+/// [`co_taken`] over the sample in [`Student::co_takers`]. The cost is bounded whatever the
+/// platform's size: the sampled co-takers' items are read through the primary key, peer by
+/// peer (`CROSS JOIN` keeps that order: filtering every interaction of the kind by `user_id
+/// IN peers` scanned them all, over a second per request at 200,000 students).
 async fn collaborative<S: SqlStore>(
     store: &mut S,
     student: &Student,
-    user_id: &str,
     kind: Kind,
 ) -> Result<HashMap<String, f32>, RecommendError> {
-    let rows = query(
-        store,
-        "SELECT item_kind, item_id FROM rec_interactions WHERE user_id = ?1 \
-         GROUP BY item_kind, item_id ORDER BY MAX(last_ms) DESC, item_kind, item_id LIMIT ?2",
-        &[user_id.into(), (RECENT_ITEMS as i64).into()],
-        "recent items",
-    )
-    .await?;
-    let mut samples: Vec<Vec<String>> = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let c = Cols::new(r, "recent items");
-        let (item_kind, item_id) = (c.str(0)?.to_owned(), c.str(1)?.to_owned());
-        let takers = query(
-            store,
-            "SELECT DISTINCT user_id FROM rec_interactions \
-             WHERE item_kind = ?1 AND item_id = ?2 AND user_id <> ?3 ORDER BY user_id LIMIT ?4",
-            &[
-                item_kind.into(),
-                item_id.into(),
-                user_id.into(),
-                (TAKERS_PER_ITEM as i64).into(),
-            ],
-            "co-takers",
-        )
-        .await?;
-        samples.push(
-            takers
-                .iter()
-                .map(|t| Ok(Cols::new(t, "co-takers").str(0)?.to_owned()))
-                .collect::<Result<_, RecommendError>>()?,
-        );
-    }
+    let samples = &student.co_takers;
     let peers: BTreeSet<&String> = samples.iter().flatten().collect();
     if peers.is_empty() {
         return Ok(HashMap::new());
@@ -380,9 +337,12 @@ mod tests {
             }
             let student = Student {
                 taken: ["t1".to_string(), "t2".to_string()].into(),
+                co_takers: crate::student::co_takers(&mut store, "me")
+                    .await
+                    .expect("co-takers"),
                 ..Student::default()
             };
-            let scores = collaborative(&mut store, &student, "me", Kind::Tutor)
+            let scores = collaborative(&mut store, &student, Kind::Tutor)
                 .await
                 .expect("collaborative");
             let co = |sampled, counts: &[(&str, u32)]| CoTakers {

@@ -94,26 +94,8 @@ pub async fn generate_recommendations<S: SqlStore, E: Embedder>(
 ) -> Result<Recommendation, RecommendError> {
     let student = student::load(store, embedder, user_id).await?;
     let filters = Filters::default();
-    let tutors = recommend(
-        store,
-        cache,
-        &student,
-        user_id,
-        Kind::Tutor,
-        &filters,
-        STORED_ITEMS,
-    )
-    .await?;
-    let courses = recommend(
-        store,
-        cache,
-        &student,
-        user_id,
-        Kind::Course,
-        &filters,
-        STORED_ITEMS,
-    )
-    .await?;
+    let tutors = recommend(store, cache, &student, Kind::Tutor, &filters, STORED_ITEMS).await?;
+    let courses = recommend(store, cache, &student, Kind::Course, &filters, STORED_ITEMS).await?;
     let generated_at = now.to_rfc3339_opts(SecondsFormat::Millis, true);
     let recommendation = Recommendation {
         recommendation_id: format!("rec_{}", &text_hash(user_id, &generated_at)[..20]),

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use sql_store::{SqlStore, SqlValue};
 
+use crate::collaborative::{RECENT_ITEMS, TAKERS_PER_ITEM};
 use crate::embed::{self, Embedder, normalize};
 use crate::embed_cache::embed_cached;
 use crate::error::RecommendError;
@@ -40,6 +41,10 @@ pub(crate) struct Student {
     pub completed: HashSet<String>,
     /// Goals and history in one unit vector (`None`: nothing known).
     pub query: Option<Vec<f32>>,
+    /// For each of the student's [`RECENT_ITEMS`] latest items, latest first, up to
+    /// [`TAKERS_PER_ITEM`] other students who took it: the sample of the collaborative
+    /// signal, read once for every list a request ranks.
+    pub co_takers: Vec<Vec<String>>,
 }
 
 impl Student {
@@ -111,7 +116,49 @@ pub(crate) async fn load<S: SqlStore, E: Embedder>(
         .collect();
     let history = history_vectors(store, user_id).await?;
     student.query = blend(&goals, &history);
+    student.co_takers = co_takers(store, user_id).await?;
     Ok(student)
+}
+
+/// See [`Student::co_takers`]: one read of the student's latest items, then their other
+/// takers through the item index, in id order, stopping at the limit.
+pub(crate) async fn co_takers<S: SqlStore>(
+    store: &mut S,
+    user_id: &str,
+) -> Result<Vec<Vec<String>>, RecommendError> {
+    let rows = query(
+        store,
+        "SELECT item_kind, item_id FROM rec_interactions WHERE user_id = ?1 \
+         GROUP BY item_kind, item_id ORDER BY MAX(last_ms) DESC, item_kind, item_id LIMIT ?2",
+        &[user_id.into(), (RECENT_ITEMS as i64).into()],
+        "recent items",
+    )
+    .await?;
+    let mut samples = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let c = Cols::new(r, "recent items");
+        let (item_kind, item_id) = (c.str(0)?.to_owned(), c.str(1)?.to_owned());
+        let takers = query(
+            store,
+            "SELECT DISTINCT user_id FROM rec_interactions \
+             WHERE item_kind = ?1 AND item_id = ?2 AND user_id <> ?3 ORDER BY user_id LIMIT ?4",
+            &[
+                item_kind.into(),
+                item_id.into(),
+                user_id.into(),
+                (TAKERS_PER_ITEM as i64).into(),
+            ],
+            "co-takers",
+        )
+        .await?;
+        samples.push(
+            takers
+                .iter()
+                .map(|t| Ok(Cols::new(t, "co-takers").str(0)?.to_owned()))
+                .collect::<Result<_, RecommendError>>()?,
+        );
+    }
+    Ok(samples)
 }
 
 async fn history_vectors<S: SqlStore>(

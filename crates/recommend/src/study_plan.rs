@@ -150,7 +150,7 @@ pub async fn study_plan<S: SqlStore, E: Embedder>(
             subject: (!subject.is_empty()).then(|| subject.clone()),
             ..Filters::default()
         };
-        let Some(tutor) = recommend(store, cache, &student, user_id, Kind::Tutor, &filters, 1)
+        let Some(tutor) = recommend(store, cache, &student, Kind::Tutor, &filters, 1)
             .await?
             .into_iter()
             .next()
