@@ -24,6 +24,18 @@ impl Config {
         )
     }
 
+    /// Only the engine's settings, for callers that verify no token (the export, the cron
+    /// run): two variable reads instead of four.
+    pub async fn load_settings() -> Result<Settings, Failure> {
+        Ok(Config::from_values(
+            variable("metrics_time_zones").await?,
+            variable("metrics_max_events_per_run").await?,
+            None,
+            None,
+        )?
+        .settings)
+    }
+
     /// The settings from the variables' values (`None` when a variable is not defined).
     pub fn from_values(
         time_zones: Option<String>,

@@ -42,11 +42,11 @@ impl Guest for MetricsCron {
 }
 
 fn refresh() -> Result<metrics::RefreshReport, String> {
-    let config = sql_store::run_ready(Config::load())
+    let settings = sql_store::run_ready(Config::load_settings())
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("{e:?}"))?;
     let mut store = SyncSpinStore::open("default").map_err(|e| e.to_string())?;
-    sql_store::run_ready(metrics::refresh(&mut store, &config.settings, Utc::now()))
+    sql_store::run_ready(metrics::refresh(&mut store, &settings, Utc::now()))
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
 use chrono::Utc;
-use metrics::{DashboardQuery, MetricsError, RequestError};
+use metrics::{DashboardQuery, MetricsError, RequestError, Settings};
 use sql_store::spin::SyncSpinStore;
 
 use crate::SCHEMA_READY;
@@ -30,8 +30,8 @@ struct Dashboards;
 
 impl Guest for Dashboards {
     fn get_dashboard(query: WitQuery) -> Result<Dashboard, Error> {
-        let config = config()?;
-        let query = dashboard_query(query, &config).map_err(invalid)?;
+        let settings = settings()?;
+        let query = dashboard_query(query, &settings).map_err(invalid)?;
         let response = with_store(async |store| {
             if !SCHEMA_READY.load(Ordering::Acquire) {
                 metrics::ensure_schema(store).await?;
@@ -68,9 +68,9 @@ impl Guest for Dashboards {
     }
 
     fn refresh() -> Result<RefreshReport, Error> {
-        let config = config()?;
+        let settings = settings()?;
         let report =
-            with_store(async |store| metrics::refresh(store, &config.settings, Utc::now()).await)?;
+            with_store(async |store| metrics::refresh(store, &settings, Utc::now()).await)?;
         Ok(RefreshReport {
             from_seq: report.from_seq,
             to_seq: report.to_seq,
@@ -82,7 +82,7 @@ impl Guest for Dashboards {
 }
 
 /// The route's query parameters from the typed query, checked by the route's own rules.
-fn dashboard_query(q: WitQuery, config: &Config) -> Result<DashboardQuery, RequestError> {
+fn dashboard_query(q: WitQuery, settings: &Settings) -> Result<DashboardQuery, RequestError> {
     let mut params = BTreeMap::new();
     let given = [
         ("from", q.from),
@@ -111,7 +111,7 @@ fn dashboard_query(q: WitQuery, config: &Config) -> Result<DashboardQuery, Reque
         DashboardType::Revenue => "revenue",
         DashboardType::Learning => "learning",
     };
-    DashboardQuery::from_params(path, params, Utc::now(), &config.settings)
+    DashboardQuery::from_params(path, params, Utc::now(), settings)
 }
 
 fn granularity(g: Granularity) -> &'static str {
@@ -133,8 +133,8 @@ fn dashboard_type(d: metrics::Dashboard) -> DashboardType {
 }
 
 /// The settings; reading a variable answers in the same poll (see [`crate::cron`]).
-fn config() -> Result<Config, Error> {
-    sql_store::run_ready(Config::load())
+fn settings() -> Result<Settings, Error> {
+    sql_store::run_ready(Config::load_settings())
         .map_err(|e| Error::Internal(e.to_string()))?
         .map_err(|e| {
             eprintln!("metrics interface: {e:?}");
