@@ -173,34 +173,36 @@ pub fn rank(
         })
         .collect();
     scored.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.id.cmp(&b.0.id)));
-    // Each candidate's similarity to the closest item picked so far, updated with each pick
-    // (one dot product per candidate and pick).
-    let mut closest = vec![0.0f32; scored.len()];
+    // Each candidate's similarity to the closest item picked so far, and how many picks that
+    // covers: brought up to date only when the candidate is looked at, which the early stop
+    // below keeps to the few near the top.
+    let mut closest: Vec<(f32, usize)> = vec![(0.0, 0); scored.len()];
     let mut picked: Vec<(Candidate, Parts, f32)> = Vec::new();
     while picked.len() < limit && !scored.is_empty() {
         let mut best: Option<(usize, f32)> = None;
-        for (i, (_, _, s)) in scored.iter().enumerate() {
+        for (i, (c, _, s)) in scored.iter().enumerate() {
             // `scored` is sorted by score, so when the penalty is never negative no later
             // candidate can beat the best adjusted score so far.
             if weights.diversity >= 0.0 && best.is_some_and(|(_, b)| b >= *s) {
                 break;
             }
-            let adjusted = s - weights.diversity * closest[i];
+            let (near, seen) = &mut closest[i];
+            if let Some(w) = &c.vector {
+                for (p, _, _) in &picked[*seen..] {
+                    if let Some(v) = &p.vector {
+                        *near = near.max(dot(w, v));
+                    }
+                }
+            }
+            *seen = picked.len();
+            let adjusted = s - weights.diversity * *near;
             if best.is_none_or(|(_, b)| adjusted > b) {
                 best = Some((i, adjusted));
             }
         }
         let Some((i, _)) = best else { break };
         closest.remove(i);
-        let pick = scored.remove(i);
-        if let Some(v) = &pick.0.vector {
-            for ((c, _, _), near) in scored.iter().zip(closest.iter_mut()) {
-                if let Some(w) = &c.vector {
-                    *near = near.max(dot(w, v));
-                }
-            }
-        }
-        picked.push(pick);
+        picked.push(scored.remove(i));
     }
     picked
         .into_iter()
