@@ -30,6 +30,7 @@ impl Host {
         state_dir: &Path,
         port: u16,
         secret: &str,
+        extra: &[String],
     ) -> Result<Host> {
         let log = std::fs::File::create(state_dir.join("host.log"))?;
         let child = Command::new(host)
@@ -38,6 +39,7 @@ impl Host {
             .args(["--listen", &format!("127.0.0.1:{port}"), "--state-dir"])
             .arg(state_dir)
             .args(["--variable", &format!("jwt_secret={secret}")])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

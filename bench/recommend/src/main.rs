@@ -72,6 +72,10 @@ struct Args {
     /// `--dir` (one that stopped before its exact phase), and skip the exact library pass.
     #[arg(long)]
     reuse: bool,
+    /// An extra flag for `spin-local up` (repeatable), e.g.
+    /// `--host-arg=--max-instance-reuse-count=1000000` to see what instance recycling costs.
+    #[arg(long = "host-arg", allow_hyphen_values = true)]
+    host_args: Vec<String>,
     /// Loopback port for the host.
     #[arg(long, default_value_t = 3191)]
     port: u16,
@@ -200,7 +204,14 @@ async fn main() -> Result<()> {
     );
     let index_rate = (!args.reuse).then_some(index_rate);
 
-    let host = Host::start(&args.host, &args.manifest, &args.dir, args.port, SECRET)?;
+    let host = Host::start(
+        &args.host,
+        &args.manifest,
+        &args.dir,
+        args.port,
+        SECRET,
+        &args.host_args,
+    )?;
     let admin = host.token("admin-1", "admin")?;
     let get = |user: &str, suffix: &str| -> Result<(Duration, serde_json::Value)> {
         let token = host.token(user, "student")?;
