@@ -471,6 +471,56 @@ fn empty_store_and_unknown_students_get_answers() {
 }
 
 #[test]
+fn an_index_of_the_older_format_is_dropped_and_built_again() {
+    block_on(async {
+        let mut store = TestStore::new().await;
+        let mut embedder = HashingEmbedder::default();
+        // What an earlier version left: its tables, holding a shard it could decode.
+        for sql in [
+            "CREATE TABLE rec_index_manifest (kind TEXT PRIMARY KEY, version INTEGER NOT NULL, \
+             source_version INTEGER NOT NULL, built_at TEXT NOT NULL, manifest BLOB NOT NULL)",
+            "CREATE TABLE rec_index_shards (kind TEXT NOT NULL, fingerprint TEXT NOT NULL, \
+             data BLOB NOT NULL, PRIMARY KEY (kind, fingerprint))",
+            "INSERT INTO rec_index_shards VALUES ('tutor', 'f', x'0102')",
+        ] {
+            store.execute(sql, &[]).await.expect("old table");
+        }
+        store.ingest(&platform()).await;
+        refresh_profiles(&mut store, &mut embedder, now())
+            .await
+            .expect("refresh");
+        let old = store
+            .query(
+                "SELECT name FROM sqlite_master WHERE name IN ('rec_index_manifest', 'rec_index_shards')",
+                &[],
+            )
+            .await
+            .expect("tables");
+        assert!(old.is_empty(), "{old:?}");
+        let reports = rebuild_indexes_if_stale(&mut store, &IndexSettings::default(), now())
+            .await
+            .expect("rebuild");
+        assert!(
+            reports.iter().all(|r| r.rebuilt && r.items > 0),
+            "{reports:?}"
+        );
+        let mut cache = IndexCache::new();
+        let tutors = recommend_tutors(
+            &mut store,
+            &mut cache,
+            &mut embedder,
+            "usr_new",
+            &Filters::default(),
+            3,
+        )
+        .await
+        .expect("tutors");
+        assert!(!tutors.is_empty());
+        assert!(cache.stats.shard_loads > 0, "{:?}", cache.stats);
+    });
+}
+
+#[test]
 fn a_corrupt_store_is_an_error_not_a_panic() {
     block_on(async {
         let mut store = TestStore::new().await;
@@ -483,7 +533,7 @@ fn a_corrupt_store_is_an_error_not_a_panic() {
             .await
             .expect("rebuild");
         store
-            .execute("UPDATE rec_index_shards SET data = x'ff'", &[])
+            .execute("UPDATE rec_index_shards_v2 SET data = x'ff'", &[])
             .await
             .expect("corrupt");
         let mut cache = IndexCache::new();
@@ -498,7 +548,7 @@ fn a_corrupt_store_is_an_error_not_a_panic() {
         .await;
         assert!(matches!(err, Err(RecommendError::Decode { .. })), "{err:?}");
         store
-            .execute("UPDATE rec_index_manifest SET manifest = x'ff'", &[])
+            .execute("UPDATE rec_index_manifest_v2 SET manifest = x'ff'", &[])
             .await
             .expect("corrupt");
         let err = rebuild_indexes_if_stale(&mut store, &IndexSettings::default(), now()).await;

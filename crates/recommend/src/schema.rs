@@ -106,9 +106,14 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     text_hash TEXT PRIMARY KEY,
     vector BLOB NOT NULL -- little-endian f32s
 )",
+    // The indexes' tables carry their format: `_v2` stores each quantized vector as one byte
+    // string. Tables of an older format are dropped, and the next refresh builds the indexes
+    // again (requests meanwhile rank the collaborative and best-rated candidates).
+    "DROP TABLE IF EXISTS rec_index_manifest",
+    "DROP TABLE IF EXISTS rec_index_shards",
     // The current index of each kind: its version, the embedding version it was built from,
     // and its manifest (shard names, fingerprints, sizes, centroids).
-    "CREATE TABLE IF NOT EXISTS rec_index_manifest (
+    "CREATE TABLE IF NOT EXISTS rec_index_manifest_v2 (
     kind TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
     source_version INTEGER NOT NULL,
@@ -116,7 +121,7 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     manifest BLOB NOT NULL
 )",
     // Shards by content fingerprint: an unchanged shard is kept across versions.
-    "CREATE TABLE IF NOT EXISTS rec_index_shards (
+    "CREATE TABLE IF NOT EXISTS rec_index_shards_v2 (
     kind TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     data BLOB NOT NULL,

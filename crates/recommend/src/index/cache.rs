@@ -50,7 +50,7 @@ impl IndexCache {
         let params = [kind.as_str().into()];
         let rows = query(
             store,
-            "SELECT version FROM rec_index_manifest WHERE kind = ?1",
+            "SELECT version FROM rec_index_manifest_v2 WHERE kind = ?1",
             &params,
             "index version",
         )
@@ -66,7 +66,7 @@ impl IndexCache {
         }
         let rows = query(
             store,
-            "SELECT version, manifest FROM rec_index_manifest WHERE kind = ?1",
+            "SELECT version, manifest FROM rec_index_manifest_v2 WHERE kind = ?1",
             &params,
             "manifest",
         )
@@ -104,7 +104,7 @@ impl IndexCache {
         }
         let rows = query(
             store,
-            "SELECT data FROM rec_index_shards WHERE kind = ?1 AND fingerprint = ?2",
+            "SELECT data FROM rec_index_shards_v2 WHERE kind = ?1 AND fingerprint = ?2",
             &[kind.as_str().into(), entry.fingerprint.as_str().into()],
             "index shard",
         )
@@ -152,8 +152,8 @@ impl IndexView {
         self.shards.len()
     }
 
-    /// Up to `k` nearest items of every shard, merged (an item found in several shards
-    /// counts once, with its best similarity), nearest first.
+    /// The `k` nearest items over every shard (an item found in several shards counts once,
+    /// with its best similarity), nearest first.
     pub fn search(&self, query: &[f32], k: usize) -> Vec<(String, f32)> {
         let q = QVec::new(query);
         let mut best: HashMap<&str, f32> = HashMap::new();
@@ -167,6 +167,7 @@ impl IndexView {
         let mut hits: Vec<(String, f32)> =
             best.into_iter().map(|(id, s)| (id.to_owned(), s)).collect();
         hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        hits.truncate(k);
         hits
     }
 

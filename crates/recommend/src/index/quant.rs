@@ -8,7 +8,24 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QVec {
     scale: f32,
+    #[serde(with = "i8_bytes")]
     q: Vec<i8>,
+}
+
+/// The `i8`s as one byte string: decoding a shard copies each vector's bytes at once instead
+/// of visiting them one by one (a recycled instance decodes its shards again).
+mod i8_bytes {
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(q: &[i8], serializer: S) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = q.iter().map(|&x| x as u8).collect();
+        serializer.serialize_bytes(&bytes)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<i8>, D::Error> {
+        let bytes: serde_bytes::ByteBuf = serde::Deserialize::deserialize(deserializer)?;
+        Ok(bytes.into_vec().into_iter().map(|x| x as i8).collect())
+    }
 }
 
 impl QVec {
