@@ -16,41 +16,20 @@ pub struct Config {
 impl Config {
     /// Reads the variables. An invalid one is a deployment error (500), never a default.
     pub async fn load() -> Result<Config, Failure> {
-        Config::from_values(
-            variable("metrics_time_zones").await?,
-            variable("metrics_max_events_per_run").await?,
-            variable("jwt_secret").await?,
-            variable("jwt_public_key").await?,
-        )
+        Ok(Config {
+            settings: Config::load_settings().await?,
+            jwt_secret: variable("jwt_secret").await?,
+            jwt_public_key: variable("jwt_public_key").await?,
+        })
     }
 
     /// Only the engine's settings, for callers that verify no token (the export, the cron
     /// run): two variable reads instead of four.
     pub async fn load_settings() -> Result<Settings, Failure> {
-        Ok(Config::from_values(
-            variable("metrics_time_zones").await?,
-            variable("metrics_max_events_per_run").await?,
-            None,
-            None,
-        )?
-        .settings)
-    }
-
-    /// The settings from the variables' values (`None` when a variable is not defined).
-    pub fn from_values(
-        time_zones: Option<String>,
-        max_events_per_run: Option<String>,
-        jwt_secret: Option<String>,
-        jwt_public_key: Option<String>,
-    ) -> Result<Config, Failure> {
-        let settings =
-            Settings::from_variables(time_zones.as_deref(), max_events_per_run.as_deref())
-                .map_err(|e| Failure::Config(e.to_string()))?;
-        Ok(Config {
-            settings,
-            jwt_secret,
-            jwt_public_key,
-        })
+        let time_zones = variable("metrics_time_zones").await?;
+        let max_events_per_run = variable("metrics_max_events_per_run").await?;
+        Settings::from_variables(time_zones.as_deref(), max_events_per_run.as_deref())
+            .map_err(|e| Failure::Config(e.to_string()))
     }
 
     /// The token verifier for the configured keys (`jwt_public_key` wins over `jwt_secret`).
