@@ -4,10 +4,13 @@
 //! future per item and a boxed future per field of each, which cost more than reading the
 //! points from the store. [`MetricPoints`] is the same `[MetricPoint!]!` in the schema; when
 //! the selection is plain fields (`timestamp`, `value`, `__typename`, aliased or not), it
-//! reads that selection once and builds every point's object directly. Any other selection
-//! (fragments, custom directives) goes through the generic resolution. `@skip` and `@include`
-//! are applied before execution, so they never reach it. The schema has no extension; one
-//! that hooks field resolution (tracing) would not see the points' fields resolved here.
+//! reads that selection once and writes the points' JSON directly, which the response embeds
+//! as it is (`async-graphql`'s raw values: an object whose one key is [`RAW_VALUE_TOKEN`],
+//! which no GraphQL response key can be). No `Value` is built, serialized and dropped per
+//! point. Any other selection (fragments, custom directives) goes through the generic
+//! resolution. `@skip` and `@include` are applied before execution, so they never reach it.
+//! The schema has no extension; one that hooks field resolution (tracing) or reads the
+//! response's `Value`s would not see the points' fields resolved here.
 
 use std::borrow::Cow;
 
@@ -15,8 +18,9 @@ use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection};
 use async_graphql::registry::Registry;
 use async_graphql::{
-    ContextSelectionSet, Name, OutputType, Positioned, ScalarType, ServerResult, Value,
+    ContextSelectionSet, Name, OutputType, Positioned, ServerError, ServerResult, Value,
 };
+use async_graphql_value::RAW_VALUE_TOKEN;
 
 use crate::types::MetricPoint;
 
@@ -49,9 +53,14 @@ impl OutputType for MetricPoints {
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
         match Selected::of(ctx) {
-            Some(selected) => Ok(Value::List(
-                self.0.iter().map(|point| selected.object(point)).collect(),
-            )),
+            Some(selected) => {
+                let json = selected
+                    .json(&self.0)
+                    .map_err(|e| ServerError::new(e.to_string(), Some(field.pos)))?;
+                let mut raw = IndexMap::with_capacity(1);
+                raw.insert(Name::new(RAW_VALUE_TOKEN), Value::String(json));
+                Ok(Value::Object(raw))
+            }
             None => self.0.resolve(ctx, field).await,
         }
     }
@@ -68,7 +77,6 @@ enum PointField {
 /// The response keys and fields selected on each point, in order.
 struct Selected {
     fields: Vec<(Name, PointField)>,
-    typename: Value,
 }
 
 impl Selected {
@@ -94,23 +102,36 @@ impl Selected {
                 fields.push((key.clone(), which));
             }
         }
-        Some(Selected {
-            fields,
-            typename: Value::String(MetricPoint::type_name().into_owned()),
-        })
+        Some(Selected { fields })
     }
 
-    fn object(&self, point: &MetricPoint) -> Value {
-        let mut object = IndexMap::with_capacity(self.fields.len());
-        for (key, which) in &self.fields {
-            let value = match which {
-                PointField::Timestamp => Value::String(point.timestamp.clone()),
-                PointField::Value => ScalarType::to_value(&point.value),
-                PointField::Typename => self.typename.clone(),
-            };
-            object.insert(key.clone(), value);
+    /// The points as a JSON array of objects with the selected keys, as the generic
+    /// resolution would serialize them (a value that is not finite is `null`).
+    fn json(&self, points: &[MetricPoint]) -> serde_json::Result<String> {
+        let typename = MetricPoint::type_name();
+        let mut out = Vec::with_capacity(points.len() * 48 + 2);
+        out.push(b'[');
+        for (i, point) in points.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.push(b'{');
+            for (j, (key, which)) in self.fields.iter().enumerate() {
+                if j > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut out, key.as_str())?;
+                out.push(b':');
+                match which {
+                    PointField::Timestamp => serde_json::to_writer(&mut out, &point.timestamp)?,
+                    PointField::Value => serde_json::to_writer(&mut out, &point.value)?,
+                    PointField::Typename => serde_json::to_writer(&mut out, typename.as_ref())?,
+                }
+            }
+            out.push(b'}');
         }
-        Value::Object(object)
+        out.push(b']');
+        String::from_utf8(out).map_err(serde::ser::Error::custom)
     }
 }
 
@@ -136,7 +157,7 @@ mod tests {
         }
     }
 
-    fn answer(selection: &str, variables: serde_json::Value) -> [serde_json::Value; 2] {
+    fn answer(selection: &str, variables: serde_json::Value) -> [String; 2] {
         let points = vec![
             MetricPoint {
                 timestamp: "2026-11-24T00:00:00Z".into(),
@@ -166,9 +187,18 @@ mod tests {
             };
             let query = format!("query{declared} {{ {field} {selection} }} {fragment}");
             let request = Request::new(query).variables(Variables::from_json(variables.clone()));
-            let response = serde_json::to_value(block_on(schema.execute(request))).unwrap();
+            // The text the HTTP layer sends, with the field's key made the same for both.
+            let text = serde_json::to_string(&block_on(schema.execute(request)))
+                .unwrap()
+                .replacen(
+                    &format!("{{\"data\":{{\"{field}\":"),
+                    "{\"data\":{\"f\":",
+                    1,
+                );
+            let response: serde_json::Value = serde_json::from_str(&text).unwrap();
             assert!(response.get("errors").is_none(), "{response}");
-            response["data"][field].clone()
+            assert!(response["data"]["f"].is_array(), "{text}");
+            text
         })
     }
 
@@ -191,9 +221,14 @@ mod tests {
             }
         }
         let [_, one_pass] = answer("{ at: timestamp value }", json!({ "on": true }));
+        let one_pass: serde_json::Value = serde_json::from_str(&one_pass).unwrap();
         assert_eq!(
-            one_pass[2],
-            json!({ "at": "2026-11-26T00:00:00Z", "value": null })
+            one_pass["data"]["f"],
+            json!([
+                { "at": "2026-11-24T00:00:00Z", "value": 1250.0 },
+                { "at": "2026-11-25T00:00:00Z", "value": 0.125 },
+                { "at": "2026-11-26T00:00:00Z", "value": null },
+            ])
         );
     }
 }
