@@ -71,25 +71,12 @@ pub async fn rebuild<S: SqlStore>(
     .await
 }
 
+/// Runs `body` in a transaction ([`sql_store::transaction`]), naming the failed step.
 async fn transaction<S: SqlStore, T>(
     store: &mut S,
     body: impl AsyncFnOnce(&mut S) -> Result<T, MetricsError>,
 ) -> Result<T, MetricsError> {
-    store
-        .execute("BEGIN IMMEDIATE", &[])
-        .await
-        .map_err(at("begin"))?;
-    match body(store).await {
-        Ok(value) => {
-            store.execute("COMMIT", &[]).await.map_err(at("commit"))?;
-            Ok(value)
-        }
-        Err(e) => {
-            // If even the rollback fails, dropping the connection rolls back.
-            let _ = store.execute("ROLLBACK", &[]).await;
-            Err(e)
-        }
-    }
+    sql_store::transaction(store, |step, e| at(step)(e), body).await
 }
 
 async fn run<S: SqlStore>(

@@ -4,27 +4,12 @@ use sql_store::{Row, SqlStore, SqlValue};
 
 use crate::error::{RecommendError, at};
 
-/// Runs `body` in a `BEGIN IMMEDIATE` transaction, committed if it succeeds, rolled back if
-/// it fails.
+/// Runs `body` in a transaction ([`sql_store::transaction`]), naming the failed step.
 pub(crate) async fn transaction<S: SqlStore, T>(
     store: &mut S,
     body: impl AsyncFnOnce(&mut S) -> Result<T, RecommendError>,
 ) -> Result<T, RecommendError> {
-    store
-        .execute("BEGIN IMMEDIATE", &[])
-        .await
-        .map_err(at("begin"))?;
-    match body(store).await {
-        Ok(value) => {
-            store.execute("COMMIT", &[]).await.map_err(at("commit"))?;
-            Ok(value)
-        }
-        Err(e) => {
-            // If even the rollback fails, dropping the connection rolls back.
-            let _ = store.execute("ROLLBACK", &[]).await;
-            Err(e)
-        }
-    }
+    sql_store::transaction(store, |step, e| at(step)(e), body).await
 }
 
 /// Runs a statement, naming the step in the error.

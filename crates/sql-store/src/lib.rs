@@ -93,6 +93,33 @@ impl<S: SqlStore> SqlStore for &mut S {
     }
 }
 
+/// Runs `body` in a `BEGIN IMMEDIATE` transaction: committed if it succeeds, rolled back if it
+/// fails. `step_error` makes the caller's error of a failed `"begin"` or `"commit"`.
+pub async fn transaction<S: SqlStore, T, E>(
+    store: &mut S,
+    step_error: impl Fn(&'static str, StoreError) -> E,
+    body: impl AsyncFnOnce(&mut S) -> Result<T, E>,
+) -> Result<T, E> {
+    store
+        .execute("BEGIN IMMEDIATE", &[])
+        .await
+        .map_err(|e| step_error("begin", e))?;
+    match body(store).await {
+        Ok(value) => {
+            store
+                .execute("COMMIT", &[])
+                .await
+                .map_err(|e| step_error("commit", e))?;
+            Ok(value)
+        }
+        Err(e) => {
+            // If even the rollback fails, dropping the connection rolls back.
+            let _ = store.execute("ROLLBACK", &[]).await;
+            Err(e)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
