@@ -307,8 +307,72 @@ impl HttpTrigger {
             "spin-client-addr",
             HeaderValue::from_str(&client.to_string())?,
         );
-        let body = body.map_err(wasmtime_wasi_http::Error::from);
+        let body = Lingering(Some(body)).map_err(wasmtime_wasi_http::Error::from);
         Ok(Request::from_parts(parts, body.boxed_unsync()))
+    }
+}
+
+/// How much of a request body a component left unread is still read after it answered.
+const LINGER_BYTES: usize = 16 << 20;
+/// How long that reading may take.
+const LINGER_TIME: Duration = Duration::from_secs(5);
+
+/// A request body that, dropped before its end (a component answered without reading it all,
+/// as a 401 or a 413 does), is read to its end in the background, up to [`LINGER_BYTES`] and
+/// [`LINGER_TIME`]. Closing the connection with the client's bytes unread would reset it, and
+/// a client still sending would get a broken pipe instead of the component's answer.
+struct Lingering(Option<hyper::body::Incoming>);
+
+impl hyper::body::Body for Lingering {
+    type Data = bytes::Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<bytes::Bytes>, hyper::Error>>> {
+        match self.0.as_mut() {
+            Some(body) => Pin::new(body).poll_frame(cx),
+            None => Poll::Ready(None),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.as_ref().is_none_or(|body| body.is_end_stream())
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.0
+            .as_ref()
+            .map(|body| body.size_hint())
+            .unwrap_or_else(|| hyper::body::SizeHint::with_exact(0))
+    }
+}
+
+impl Drop for Lingering {
+    fn drop(&mut self) {
+        let Some(mut body) = self.0.take() else {
+            return;
+        };
+        if hyper::body::Body::is_end_stream(&body) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn(async move {
+            let mut left = LINGER_BYTES;
+            let drain = async {
+                while let Some(Ok(frame)) = body.frame().await {
+                    let read = frame.data_ref().map_or(0, |data| data.len());
+                    left = left.saturating_sub(read);
+                    if left == 0 {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(LINGER_TIME, drain).await;
+        });
     }
 }
 
