@@ -50,7 +50,7 @@ impl Timed {
             sorted.sort_by_key(|(_, (spent, _))| std::cmp::Reverse(*spent));
             let total: Duration = self.spent.iter().map(|(_, d)| *d).sum();
             eprintln!("## {title}: {} statements, {total:.2?}", self.spent.len());
-            for (sql, (spent, n)) in sorted.iter().take(15) {
+            for (sql, (spent, n)) in sorted.iter().take(40) {
                 let short: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
                 let short: String = short.chars().take(260).collect();
                 eprintln!("{spent:>10.2?} x{n:<3} {short}");

@@ -200,7 +200,7 @@ fn no_statement_scans_a_table() {
             .expect("schema");
         let mut sqls: Vec<String> = crate::groups::sum_groups()
             .iter()
-            .chain(&crate::groups::per_period_groups())
+            .chain(&crate::tallies::per_period_groups())
             .map(|g| crate::groups::insert(&g.select))
             .collect();
         sqls.extend([
@@ -213,7 +213,12 @@ fn no_statement_scans_a_table() {
             crate::groups::DELETE.to_owned(),
             crate::groups::SUM_OF_DAYS.to_owned(),
             crate::facts::joined_cohorts(),
+            crate::tallies::APPLY.to_owned(),
+            crate::tallies::PRUNE.to_owned(),
+            crate::tallies::CLEAR.to_owned(),
         ]);
+        sqls.extend(crate::tallies::build());
+        sqls.extend(crate::tallies::deltas(1));
         sqls.extend(crate::groups::derived().into_iter().map(|(_, s)| s));
         sqls.extend(crate::facts::touches());
         sqls.extend(crate::facts::upserts());

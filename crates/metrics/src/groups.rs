@@ -6,7 +6,7 @@
 //! ([`delete`]) and then inserted whole, so a dimension value that no longer applies (a
 //! payment whose subject became known) disappears.
 
-use crate::catalog::{Formula, LEADERBOARD_SIZE, METRICS, MetricKind};
+use crate::catalog::{Formula, METRICS, MetricKind};
 
 /// The bucket list `b(start, stop)` from `?3`.
 pub(crate) const BUCKETS: &str = "b AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS start, \
@@ -21,9 +21,9 @@ pub(crate) struct FactGroup {
 }
 
 /// A dimension: its key and the SQL expression of its value.
-type Dim = (&'static str, &'static str);
+pub(crate) type Dim = (&'static str, &'static str);
 
-fn dimensions_json(dims: &[Dim]) -> String {
+pub(crate) fn dimensions_json(dims: &[Dim]) -> String {
     if dims.is_empty() {
         return "'{}'".to_owned();
     }
@@ -49,8 +49,8 @@ fn within(table: &str, column: &str) -> String {
     format!("FROM b CROSS JOIN {table} f ON f.{column} >= b.start AND f.{column} < b.stop")
 }
 
-const SUBJECT_OF_PAYMENT: &str = "COALESCE(s.subject, c.subject, 'unknown')";
-const PAYMENT_LOOKUPS: &str = "LEFT JOIN metric_bookings s ON s.session_id = f.session_id \
+pub(crate) const SUBJECT_OF_PAYMENT: &str = "COALESCE(s.subject, c.subject, 'unknown')";
+pub(crate) const PAYMENT_LOOKUPS: &str = "LEFT JOIN metric_bookings s ON s.session_id = f.session_id \
      LEFT JOIN metric_courses c ON c.course_id = f.course_id";
 
 fn group(metrics: &[&'static str], selects: Vec<Vec<String>>) -> FactGroup {
@@ -209,116 +209,6 @@ pub(crate) fn sum_groups() -> Vec<FactGroup> {
     ]
 }
 
-/// A top-[`LEADERBOARD_SIZE`] ranking per bucket (and per currency when `currency` is set).
-fn leaderboard(
-    metric: &str,
-    key: (&str, &str),
-    value: &str,
-    from: &str,
-    currency: Option<&str>,
-) -> String {
-    let (key_name, key_expr) = key;
-    let (cur_col, cur_part, cur_dim) = match currency {
-        Some(expr) => (
-            format!(", {expr} AS cur"),
-            format!(", {expr}"),
-            "'currency', cur, ".to_owned(),
-        ),
-        None => (String::new(), String::new(), String::new()),
-    };
-    let dims = if key_name < "currency" {
-        format!("json_object('{key_name}', k, {cur_dim}'rank', CAST(r AS TEXT))")
-    } else {
-        format!("json_object({cur_dim}'rank', CAST(r AS TEXT), '{key_name}', k)")
-    };
-    format!(
-        "SELECT '{metric}' AS m, s, {dims} AS d, v FROM (SELECT b.start AS s, {key_expr} AS k{cur_col}, \
-         {value} AS v, ROW_NUMBER() OVER (PARTITION BY b.start{cur_part} ORDER BY {value} DESC, {key_expr}) AS r \
-         {from} AND {key_expr} IS NOT NULL GROUP BY b.start, {key_expr}{cur_part}) WHERE r <= {LEADERBOARD_SIZE}"
-    )
-}
-
-/// The groups of [`MetricKind::PerPeriod`] metrics, computed from facts at every granularity.
-pub(crate) fn per_period_groups() -> Vec<FactGroup> {
-    let payments = format!(
-        "{} {PAYMENT_LOOKUPS} WHERE 1",
-        within("metric_payments", "at_ms")
-    );
-    let payers: [&[Dim]; 3] = [
-        &[("currency", "f.currency")],
-        &[("currency", "f.currency"), ("product", "f.product")],
-        &[("currency", "f.currency"), ("subject", SUBJECT_OF_PAYMENT)],
-    ];
-    let bookings = format!("{} WHERE 1", within("metric_bookings", "at_ms"));
-    let completed = format!(
-        "{} WHERE f.outcome = 'completed'",
-        within("metric_outcomes", "at_ms")
-    );
-    let enrolled = format!("{} WHERE 1", within("metric_enrollments", "enrolled_ms"));
-    let finished = format!("{} WHERE 1", within("metric_enrollments", "completed_ms"));
-    let tutor = ("tutorId", "f.tutor_id");
-    let course = ("courseId", "f.course_id");
-    vec![
-        group(
-            &["paying_users"],
-            vec![breakdown(
-                "paying_users",
-                "COUNT(DISTINCT f.user_id)",
-                &payments,
-                &payers,
-            )],
-        ),
-        group(
-            &[
-                "top_tutors_by_bookings",
-                "top_tutors_by_completions",
-                "top_tutors_by_revenue",
-                "top_courses_by_enrollments",
-                "top_courses_by_completions",
-                "top_courses_by_revenue",
-            ],
-            vec![vec![
-                leaderboard("top_tutors_by_bookings", tutor, "COUNT(*)", &bookings, None),
-                leaderboard(
-                    "top_tutors_by_completions",
-                    tutor,
-                    "COUNT(*)",
-                    &completed,
-                    None,
-                ),
-                leaderboard(
-                    "top_tutors_by_revenue",
-                    ("tutorId", "COALESCE(s.tutor_id, c.tutor_id)"),
-                    "SUM(f.amount)",
-                    &payments,
-                    Some("f.currency"),
-                ),
-                leaderboard(
-                    "top_courses_by_enrollments",
-                    course,
-                    "COUNT(*)",
-                    &enrolled,
-                    None,
-                ),
-                leaderboard(
-                    "top_courses_by_completions",
-                    course,
-                    "COUNT(*)",
-                    &finished,
-                    None,
-                ),
-                leaderboard(
-                    "top_courses_by_revenue",
-                    course,
-                    "SUM(f.amount)",
-                    &payments,
-                    Some("f.currency"),
-                ),
-            ]],
-        ),
-    ]
-}
-
 /// Deletes the rows of the metrics named in `?4` (a JSON array) in the buckets of `?3`.
 pub(crate) const DELETE: &str = "DELETE FROM dashboard_metrics WHERE zone = ?1 AND granularity = ?2 \
      AND metric_name IN (SELECT value FROM json_each(?4)) \
@@ -415,7 +305,7 @@ mod tests {
         let mut expected = names_where(|m| m.kind == MetricKind::Sum);
         expected.sort_unstable();
         assert_eq!(sums, expected);
-        let mut per: Vec<&str> = per_period_groups()
+        let mut per: Vec<&str> = crate::tallies::per_period_groups()
             .into_iter()
             .flat_map(|g| g.metrics)
             .collect();
@@ -427,7 +317,10 @@ mod tests {
             derived().len(),
             names_where(|m| matches!(m.kind, MetricKind::Derived(_))).len()
         );
-        for g in sum_groups().iter().chain(&per_period_groups()) {
+        for g in sum_groups()
+            .iter()
+            .chain(&crate::tallies::per_period_groups())
+        {
             for m in &g.metrics {
                 assert!(g.select.contains(&format!("'{m}' AS m")), "{m}");
             }
@@ -442,11 +335,15 @@ mod tests {
             dimensions_json(&[("currency", "x"), ("subject", "y")]),
             "json_object('currency', x, 'subject', y)"
         );
-        let course = leaderboard("t", ("courseId", "k"), "1", "FROM b WHERE 1", Some("c"));
-        assert!(course.contains("json_object('courseId', k, 'currency', cur, 'rank'"));
-        let tutor = leaderboard("t", ("tutorId", "k"), "1", "FROM b WHERE 1", Some("c"));
-        assert!(
-            tutor.contains("json_object('currency', cur, 'rank', CAST(r AS TEXT), 'tutorId', k)")
-        );
+        let boards = crate::tallies::per_period_groups()
+            .into_iter()
+            .map(|g| g.select)
+            .collect::<String>();
+        assert!(boards.contains(
+            "json_object('courseId', k, 'currency', json_extract(p, '$.currency'), 'rank'"
+        ));
+        assert!(boards.contains(
+            "json_object('currency', json_extract(p, '$.currency'), 'rank', CAST(r AS TEXT), 'tutorId', k)"
+        ));
     }
 }

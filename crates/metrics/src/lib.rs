@@ -37,6 +37,7 @@ mod response;
 pub mod schema;
 mod settings;
 mod store;
+mod tallies;
 pub mod time;
 mod windows;
 

@@ -34,6 +34,8 @@ pub(crate) struct Cell {
 /// What to recompute in one zone, per granularity (indexed like [`Granularity::ALL`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ZonePlan {
+    /// Whether every bucket is rebuilt (so per-period tallies are built from all facts).
+    pub full: bool,
     /// Buckets whose fact-based metrics are recomputed.
     pub buckets: [Vec<Bucket>; 3],
     /// Runs of consecutive days whose rolling gauges are recomputed.
@@ -88,6 +90,7 @@ impl ZonePlan {
             rolling.extend(days_between(*day, end.min(last)).filter(|d| *d >= first));
         }
         let mut plan = ZonePlan {
+            full,
             rolling_runs: runs(&rolling),
             ..ZonePlan::default()
         };

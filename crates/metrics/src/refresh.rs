@@ -11,7 +11,7 @@ use crate::schema::{RESET_STATEMENTS, SCHEMA_STATEMENTS};
 use crate::settings::Settings;
 use crate::store::{Row, SqlStore, SqlValue};
 use crate::time::{Bucket, Granularity, Zone};
-use crate::{facts, windows};
+use crate::{facts, tallies, windows};
 
 /// What a refresh did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,11 +32,23 @@ pub struct RefreshReport {
 /// Creates the engine's tables (and `analytics_events`, so a refresh before the first
 /// ingestion works). Idempotent; run it once per component instance before reads.
 pub async fn ensure_schema<S: SqlStore>(store: &mut S) -> Result<(), MetricsError> {
+    let had_tallies = !store
+        .query(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'metric_tallies'",
+            &[],
+        )
+        .await
+        .map_err(at("schema"))?
+        .is_empty();
     for statement in events::store::SCHEMA_STATEMENTS
         .iter()
         .chain(SCHEMA_STATEMENTS)
     {
         store.execute(statement, &[]).await.map_err(at("schema"))?;
+    }
+    if !had_tallies {
+        // A store from before the tallies: the next run builds every zone in full.
+        exec(store, "DELETE FROM metric_zones", &[], "schema").await?;
     }
     Ok(())
 }
@@ -123,7 +135,12 @@ async fn run<S: SqlStore>(
         ..Touched::default()
     };
     if upto > last {
-        fold_events(store, last, upto).await?;
+        // Tallies are updated from deltas only in zones already built.
+        let deltas = settings
+            .zones
+            .iter()
+            .any(|z| ready.iter().any(|r| r == z.name()));
+        fold_events(store, last, upto, deltas).await?;
         touched.slots = column_i64(
             store,
             "SELECT DISTINCT slot_ms FROM metric_touched",
@@ -172,6 +189,7 @@ async fn run<S: SqlStore>(
         let names = SqlValue::Text(json(&configured));
         for sql in [
             "DELETE FROM dashboard_metrics WHERE zone NOT IN (SELECT value FROM json_each(?1))",
+            "DELETE FROM metric_tallies WHERE zone NOT IN (SELECT value FROM json_each(?1))",
             "DELETE FROM metric_zones WHERE zone NOT IN (SELECT value FROM json_each(?1))",
         ] {
             exec(store, sql, std::slice::from_ref(&names), "drop zones").await?;
@@ -181,8 +199,9 @@ async fn run<S: SqlStore>(
         let sql = "INSERT OR IGNORE INTO metric_zones (zone) VALUES (?1)";
         exec(store, sql, &[SqlValue::Text(zone.clone())], "zones").await?;
     }
-    exec(store, "DELETE FROM metric_touched", &[], "touched").await?;
-    exec(store, "DELETE FROM metric_touched_cohorts", &[], "touched").await?;
+    for table in ["metric_touched", "metric_touched_cohorts", "metric_deltas"] {
+        exec(store, &format!("DELETE FROM {table}"), &[], "touched").await?;
+    }
     let refreshed_at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     exec(
         store,
@@ -196,15 +215,34 @@ async fn run<S: SqlStore>(
 }
 
 /// Folds the events `(last, upto]` into the facts, recording what they touch.
-async fn fold_events<S: SqlStore>(store: &mut S, last: i64, upto: i64) -> Result<(), MetricsError> {
+async fn fold_events<S: SqlStore>(
+    store: &mut S,
+    last: i64,
+    upto: i64,
+    deltas: bool,
+) -> Result<(), MetricsError> {
     let range = [SqlValue::Integer(last), SqlValue::Integer(upto)];
-    exec(store, "DELETE FROM metric_touched", &[], "touched").await?;
-    exec(store, "DELETE FROM metric_touched_cohorts", &[], "touched").await?;
+    for table in ["metric_touched", "metric_touched_cohorts", "metric_deltas"] {
+        exec(store, &format!("DELETE FROM {table}"), &[], "touched").await?;
+    }
     for sql in facts::touches() {
         exec(store, &sql, &range, "touch").await?;
     }
+    let deltas = |sign| {
+        if deltas {
+            tallies::deltas(sign)
+        } else {
+            Vec::new()
+        }
+    };
+    for sql in deltas(-1) {
+        exec(store, &sql, &range, "deltas").await?;
+    }
     for sql in facts::upserts() {
         exec(store, &sql, &range, "facts").await?;
+    }
+    for sql in deltas(1) {
+        exec(store, &sql, &range, "deltas").await?;
     }
     exec(store, &facts::joined_cohorts(), &range, "cohorts").await
 }
@@ -260,7 +298,17 @@ async fn recompute<S: SqlStore>(
             exec(store, DELETE, &p, "delete sums").await?;
             exec(store, SUM_OF_DAYS, &p, "sum of days").await?;
         }
-        for group in groups::per_period_groups() {
+        let p = params(&[]);
+        if plan.full {
+            exec(store, tallies::CLEAR, &p[..2], "clear tallies").await?;
+            for sql in tallies::build() {
+                exec(store, &sql, &p[..3], "build tallies").await?;
+            }
+        } else {
+            exec(store, tallies::APPLY, &p[..3], "tallies").await?;
+            exec(store, tallies::PRUNE, &p[..3], "prune tallies").await?;
+        }
+        for group in tallies::per_period_groups() {
             let p = params(&group.metrics);
             exec(store, DELETE, &p, "delete per period").await?;
             exec(store, &groups::insert(&group.select), &p[..3], "per period").await?;

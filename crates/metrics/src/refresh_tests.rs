@@ -96,6 +96,40 @@ fn time_zones_are_built_when_added_and_dropped_when_removed() {
 }
 
 #[test]
+fn a_store_from_before_the_tallies_is_rebuilt_once() {
+    block_on(async {
+        let all = history();
+        let (early, late) = all.split_at(12);
+        let mut store = refreshed(early, &Settings::default()).await;
+        // What an earlier version left: its metrics and zones, no tallies.
+        store
+            .execute("DROP TABLE metric_tallies", &[])
+            .await
+            .expect("drop");
+        crate::refresh::ensure_schema(&mut store)
+            .await
+            .expect("schema");
+        store.ingest(late).await;
+        let report = refresh(&mut store, &Settings::default(), now())
+            .await
+            .expect("refresh");
+        assert_eq!(report.zones_rebuilt, vec!["UTC".to_owned()]);
+        let mut fresh = refreshed(&all, &Settings::default()).await;
+        for g in ["day", "week", "month"] {
+            assert_eq!(
+                store.metrics("UTC", g).await,
+                fresh.metrics("UTC", g).await,
+                "{g}"
+            );
+        }
+        let again = refresh(&mut store, &Settings::default(), now())
+            .await
+            .expect("again");
+        assert!(again.zones_rebuilt.is_empty());
+    });
+}
+
+#[test]
 fn bounded_runs_and_rebuild() {
     block_on(async {
         let limited = Settings::from_variables(None, Some("5")).expect("settings");

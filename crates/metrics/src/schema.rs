@@ -134,6 +134,30 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     slot_ms INTEGER NOT NULL,
     PRIMARY KEY (kind, slot_ms)
 ) WITHOUT ROWID",
+    // Per-period metrics' tallies: per bucket, series (`part`: the dimensions but the
+    // member and the rank) and member (tutor, course, paying user), the count of facts and
+    // the sum of their values (see `tallies`).
+    "CREATE TABLE IF NOT EXISTS metric_tallies (
+    zone TEXT NOT NULL,
+    granularity TEXT NOT NULL,
+    metric_name TEXT NOT NULL,
+    bucket_start INTEGER NOT NULL,
+    part TEXT NOT NULL,
+    member TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    v NOT NULL,
+    PRIMARY KEY (zone, granularity, metric_name, bucket_start, part, member)
+) WITHOUT ROWID",
+    // The current run's changes to the tallies, by instant (cleared by every run).
+    "CREATE TABLE IF NOT EXISTS metric_deltas (
+    metric_name TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    part TEXT NOT NULL,
+    member TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    v NOT NULL
+)",
+    "CREATE INDEX IF NOT EXISTS metric_deltas_at ON metric_deltas (at_ms)",
     // The served, pre-aggregated metrics.
     "CREATE TABLE IF NOT EXISTS dashboard_metrics (
     zone TEXT NOT NULL, -- IANA time zone of the buckets
@@ -179,6 +203,8 @@ pub const RESET_STATEMENTS: &[&str] = &[
     "DELETE FROM metric_reviews",
     "DELETE FROM metric_touched",
     "DELETE FROM metric_touched_cohorts",
+    "DELETE FROM metric_tallies",
+    "DELETE FROM metric_deltas",
     "DELETE FROM dashboard_metrics",
 ];
 

@@ -1,0 +1,377 @@
+//! Per-period metrics (distinct paying users, leaderboards) kept as tallies: per zone,
+//! granularity and bucket, each member's (tutor's, course's, paying user's) count of facts
+//! and sum of values, in `metric_tallies`.
+//!
+//! A refresh does not re-read a touched month's facts to re-rank it. While it folds the new
+//! events, it records the contributions of the facts they may change twice in
+//! `metric_deltas`: negated before the fold and as they are after it. Each zone adds the
+//! deltas to the tallies of their buckets, and the touched buckets' rows are then ranked (or
+//! counted) from their tallies. The facts a run reads are those its new events name, so a
+//! late event costs its own facts, not its month's.
+//!
+//! A zone built in full (first run, newly configured) builds its tallies from all facts.
+
+use events::KnownType;
+
+use crate::catalog::LEADERBOARD_SIZE;
+use crate::groups::{Dim, FactGroup, PAYMENT_LOOKUPS, SUBJECT_OF_PAYMENT, dimensions_json};
+
+/// Which facts the new events (`seq` in `(?1, ?2]`) may change, for a fact table `f`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Affected {
+    /// Bookings of the sessions newly booked.
+    Bookings,
+    /// Outcomes of the sessions newly completed.
+    Completions,
+    /// Payments newly seen, and those of sessions newly booked or courses newly published
+    /// (their tutor and subject).
+    Payments,
+    /// Enrollments of the (student, course) pairs newly enrolled or completed.
+    Enrollments,
+}
+
+/// One kind of contribution: a fact adds 1 to its member's count and `value` to its sum in
+/// the bucket of its instant `at`, within the series `part` (the dimensions other than the
+/// member and the rank).
+struct Tally {
+    metric: &'static str,
+    facts: &'static str,
+    lookups: &'static str,
+    at: &'static str,
+    condition: &'static str,
+    part: String,
+    member: &'static str,
+    value: &'static str,
+    affected: Affected,
+}
+
+const TUTOR_OF_PAYMENT: &str = "COALESCE(s.tutor_id, c.tutor_id)";
+
+fn tallies() -> Vec<Tally> {
+    let currency: &[Dim] = &[("currency", "f.currency")];
+    let payment = |metric, part: &[Dim], member, value| Tally {
+        metric,
+        facts: "metric_payments f",
+        lookups: PAYMENT_LOOKUPS,
+        at: "f.at_ms",
+        condition: "1",
+        part: dimensions_json(part),
+        member,
+        value,
+        affected: Affected::Payments,
+    };
+    let enrollment = |metric, at, condition| Tally {
+        metric,
+        facts: "metric_enrollments f",
+        lookups: "",
+        at,
+        condition,
+        part: dimensions_json(&[]),
+        member: "f.course_id",
+        value: "1",
+        affected: Affected::Enrollments,
+    };
+    vec![
+        // One tally per payer and (currency, product, subject): `paying_users` counts the
+        // distinct payers of each breakdown from the same rows.
+        payment(
+            "paying_users",
+            &[
+                ("currency", "f.currency"),
+                ("product", "f.product"),
+                ("subject", SUBJECT_OF_PAYMENT),
+            ],
+            "f.user_id",
+            "1",
+        ),
+        payment(
+            "top_tutors_by_revenue",
+            currency,
+            TUTOR_OF_PAYMENT,
+            "f.amount",
+        ),
+        payment(
+            "top_courses_by_revenue",
+            currency,
+            "f.course_id",
+            "f.amount",
+        ),
+        Tally {
+            metric: "top_tutors_by_bookings",
+            facts: "metric_bookings f",
+            lookups: "",
+            at: "f.at_ms",
+            condition: "1",
+            part: dimensions_json(&[]),
+            member: "f.tutor_id",
+            value: "1",
+            affected: Affected::Bookings,
+        },
+        Tally {
+            metric: "top_tutors_by_completions",
+            facts: "metric_outcomes f",
+            lookups: "",
+            at: "f.at_ms",
+            condition: "f.outcome = 'completed'",
+            part: dimensions_json(&[]),
+            member: "f.tutor_id",
+            value: "1",
+            affected: Affected::Completions,
+        },
+        enrollment(
+            "top_courses_by_enrollments",
+            "f.enrolled_ms",
+            "f.enrolled_ms IS NOT NULL",
+        ),
+        enrollment(
+            "top_courses_by_completions",
+            "f.completed_ms",
+            "f.completed_ms IS NOT NULL",
+        ),
+    ]
+}
+
+/// The key of the new events of `kinds`.
+fn new_keys(key: &str, kinds: &[KnownType]) -> String {
+    let names: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
+    format!(
+        "SELECT {key} FROM analytics_events e WHERE e.seq > ?1 AND e.seq <= ?2 AND e.event_type IN ({})",
+        names.join(", ")
+    )
+}
+
+/// The key columns of `f` that the new events name, and the `SELECT` of their values.
+fn affected(which: Affected) -> (&'static str, String) {
+    use KnownType::{
+        CourseCompleted, CourseEnrolled, CoursePublished, PaymentSucceeded, SessionBooked,
+        SessionCompleted,
+    };
+    let booked = new_keys(
+        "json_extract(e.properties, '$.sessionId')",
+        &[SessionBooked],
+    );
+    match which {
+        Affected::Bookings => ("f.session_id", booked),
+        Affected::Completions => (
+            "f.session_id",
+            new_keys(
+                "json_extract(e.properties, '$.sessionId')",
+                &[SessionCompleted],
+            ),
+        ),
+        Affected::Payments => (
+            "f.payment_id",
+            format!(
+                "{} UNION SELECT payment_id FROM metric_payments WHERE session_id IN ({booked}) \
+                 UNION SELECT payment_id FROM metric_payments WHERE course_id IN ({})",
+                new_keys(
+                    "json_extract(e.properties, '$.paymentId')",
+                    &[PaymentSucceeded]
+                ),
+                new_keys(
+                    "json_extract(e.properties, '$.courseId')",
+                    &[CoursePublished]
+                ),
+            ),
+        ),
+        Affected::Enrollments => (
+            "(f.user_id, f.course_id)",
+            new_keys(
+                "e.user_id, json_extract(e.properties, '$.courseId')",
+                &[CourseEnrolled, CourseCompleted],
+            ),
+        ),
+    }
+}
+
+/// Statements recording the contributions of the facts the new events may change, with
+/// `sign` -1 before the fold and 1 after it: one per fact set, whose keys are read once.
+pub(crate) fn deltas(sign: i8) -> Vec<String> {
+    let all = tallies();
+    [
+        Affected::Payments,
+        Affected::Bookings,
+        Affected::Completions,
+        Affected::Enrollments,
+    ]
+    .into_iter()
+    .map(|which| {
+        let (key, keys) = affected(which);
+        let selects: Vec<String> = all
+            .iter()
+            .filter(|t| t.affected == which)
+            .map(|t| {
+                format!(
+                    "SELECT '{metric}', {at}, {part}, {member}, {sign}, {sign} * ({value}) \
+                     FROM {facts} {lookups} WHERE {condition} AND {member} IS NOT NULL \
+                     AND {key} IN (SELECT * FROM k)",
+                    metric = t.metric,
+                    at = t.at,
+                    part = t.part,
+                    member = t.member,
+                    value = t.value,
+                    facts = t.facts,
+                    lookups = t.lookups,
+                    condition = t.condition,
+                )
+            })
+            .collect();
+        format!(
+            "WITH k AS MATERIALIZED ({keys}) \
+             INSERT INTO metric_deltas (metric_name, at_ms, part, member, n, v) {}",
+            selects.join(" UNION ALL ")
+        )
+    })
+    .collect()
+}
+
+/// Statements building the tallies of the buckets `?3` (zone `?1`, granularity `?2`) from
+/// all facts.
+pub(crate) fn build() -> Vec<String> {
+    tallies()
+        .iter()
+        .map(|t| {
+            format!(
+                "WITH {buckets} INSERT INTO metric_tallies \
+                 (zone, granularity, metric_name, bucket_start, part, member, n, v) \
+                 SELECT ?1, ?2, '{metric}', b.start, {part}, {member}, COUNT(*), SUM({value}) \
+                 FROM b CROSS JOIN {facts} ON {at} >= b.start AND {at} < b.stop {lookups} \
+                 WHERE {condition} AND {member} IS NOT NULL GROUP BY b.start, {part}, {member}",
+                buckets = crate::groups::BUCKETS,
+                metric = t.metric,
+                at = t.at,
+                part = t.part,
+                member = t.member,
+                value = t.value,
+                facts = t.facts,
+                lookups = t.lookups,
+                condition = t.condition,
+            )
+        })
+        .collect()
+}
+
+/// Deletes every tally of zone `?1` and granularity `?2`, before [`build`].
+pub(crate) const CLEAR: &str = "DELETE FROM metric_tallies WHERE zone = ?1 AND granularity = ?2";
+
+/// Adds the recorded deltas to the tallies of the buckets `?3`.
+pub(crate) const APPLY: &str = "WITH b AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS start, \
+     json_extract(value, '$[1]') AS stop FROM json_each(?3)) \
+     INSERT INTO metric_tallies (zone, granularity, metric_name, bucket_start, part, member, n, v) \
+     SELECT ?1, ?2, d.metric_name, b.start, d.part, d.member, SUM(d.n), SUM(d.v) \
+     FROM b CROSS JOIN metric_deltas d ON d.at_ms >= b.start AND d.at_ms < b.stop WHERE 1 \
+     GROUP BY d.metric_name, b.start, d.part, d.member HAVING SUM(d.n) <> 0 OR SUM(d.v) <> 0 \
+     ON CONFLICT (zone, granularity, metric_name, bucket_start, part, member) \
+     DO UPDATE SET n = n + excluded.n, v = v + excluded.v";
+
+/// Deletes the tallies the deltas of the buckets `?3` brought to no fact (only those the
+/// deltas took facts from can be).
+pub(crate) const PRUNE: &str = "WITH b AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS start, \
+     json_extract(value, '$[1]') AS stop FROM json_each(?3)) \
+     DELETE FROM metric_tallies WHERE n = 0 \
+     AND (zone, granularity, metric_name, bucket_start, part, member) IN \
+     (SELECT ?1, ?2, d.metric_name, b.start, d.part, d.member \
+     FROM b CROSS JOIN metric_deltas d ON d.at_ms >= b.start AND d.at_ms < b.stop WHERE d.n < 0)";
+
+/// The per-period metrics of the buckets `?3`, from their tallies: distinct paying users
+/// counted, leaderboards ranked (top [`LEADERBOARD_SIZE`] by value, then member).
+pub(crate) fn per_period_groups() -> Vec<FactGroup> {
+    let of = |metric: &str| {
+        format!(
+            "FROM b CROSS JOIN metric_tallies t ON t.zone = ?1 AND t.granularity = ?2 \
+             AND t.metric_name = '{metric}' AND t.bucket_start = b.start"
+        )
+    };
+    let payers: Vec<String> = [
+        &["currency"][..],
+        &["currency", "product"],
+        &["currency", "subject"],
+    ]
+    .iter()
+    .map(|keys| {
+        // The keys are in the order `dimensions_json` sorts them.
+        let values: Vec<String> = keys
+            .iter()
+            .map(|k| format!("json_extract(t.part, '$.{k}')"))
+            .collect();
+        let pairs: Vec<String> = keys
+            .iter()
+            .zip(&values)
+            .map(|(k, v)| format!("'{k}', {v}"))
+            .collect();
+        format!(
+            "SELECT 'paying_users' AS m, t.bucket_start AS s, json_object({d}) AS d, \
+             COUNT(DISTINCT t.member) AS v {from} GROUP BY t.bucket_start, {group}",
+            d = pairs.join(", "),
+            from = of("paying_users"),
+            group = values.join(", "),
+        )
+    })
+    .collect();
+    let boards = [
+        ("top_tutors_by_bookings", "tutorId", false),
+        ("top_tutors_by_completions", "tutorId", false),
+        ("top_tutors_by_revenue", "tutorId", true),
+        ("top_courses_by_enrollments", "courseId", false),
+        ("top_courses_by_completions", "courseId", false),
+        ("top_courses_by_revenue", "courseId", true),
+    ];
+    let ranked: Vec<String> = boards
+        .iter()
+        .map(|(metric, key, per_currency)| {
+            let currency = if *per_currency {
+                "'currency', json_extract(p, '$.currency'), "
+            } else {
+                ""
+            };
+            // Keys in the order `dimensions_json` sorts them.
+            let dims = if *key < "currency" {
+                format!("json_object('{key}', k, {currency}'rank', CAST(r AS TEXT))")
+            } else {
+                format!("json_object({currency}'rank', CAST(r AS TEXT), '{key}', k)")
+            };
+            format!(
+                "SELECT '{metric}' AS m, s, {dims} AS d, v FROM (SELECT t.bucket_start AS s, \
+                 t.part AS p, t.member AS k, t.v AS v, ROW_NUMBER() OVER \
+                 (PARTITION BY t.bucket_start, t.part ORDER BY t.v DESC, t.member) AS r {}) \
+                 WHERE r <= {LEADERBOARD_SIZE}",
+                of(metric)
+            )
+        })
+        .collect();
+    vec![
+        FactGroup {
+            metrics: vec!["paying_users"],
+            select: payers.join(" UNION ALL "),
+        },
+        FactGroup {
+            metrics: boards.iter().map(|(m, _, _)| *m).collect(),
+            select: ranked.join(" UNION ALL "),
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn deltas_read_only_the_facts_new_events_name() {
+        for sql in deltas(-1).iter().chain(&deltas(1)) {
+            assert!(sql.contains("e.seq > ?1 AND e.seq <= ?2"), "{sql}");
+        }
+        assert!(deltas(-1)[0].contains("-1 * (f.amount)"));
+        // Every tally is built and gets deltas.
+        let all = deltas(1).concat();
+        for t in tallies() {
+            assert!(
+                all.contains(&format!("'{}', {}", t.metric, t.at)),
+                "{}",
+                t.metric
+            );
+        }
+        assert_eq!(build().len(), tallies().len());
+        assert!(build().iter().all(|sql| sql.contains("json_each(?3)")));
+    }
+}
