@@ -127,11 +127,13 @@ impl HostBuilder {
         self
     }
 
-    fn command(&self, port: u16, state_dir: &Path) -> Command {
+    fn command(&self, state_dir: &Path) -> Command {
+        // Port 0 by default: the host picks a free port and prints it, so no other test can
+        // take it between a probe and the host's bind.
         let listen = self
             .listen
             .clone()
-            .unwrap_or_else(|| format!("127.0.0.1:{port}"));
+            .unwrap_or_else(|| "127.0.0.1:0".to_owned());
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_spin-local"));
         cmd.arg("up")
             .arg("-f")
@@ -157,27 +159,29 @@ impl HostBuilder {
                 (Some(t), p)
             }
         };
-        let port = free_port();
-        let mut child = self
-            .command(port, &state_dir)
-            .spawn()
-            .expect("spawn spin-local");
+        let mut child = self.command(&state_dir).spawn().expect("spawn spin-local");
         // Drain both pipes so the host never blocks on a full one; keep them for assertions.
         let (banner, stdout) = drain(child.stdout.take().unwrap());
         let (errors, stderr) = drain(child.stderr.take().unwrap());
-        let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
+        // The host prints its address once it listens (connections then wait in the backlog).
+        let base = loop {
             if let Some(status) = child.try_wait().unwrap() {
                 stderr.join().unwrap();
                 panic!("host exited early ({status}): {}", errors.lock().unwrap());
             }
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
+            let served = banner
+                .lock()
+                .unwrap()
+                .lines()
+                .find_map(|line| line.strip_prefix("Serving "))
+                .map(str::to_owned);
+            if let Some(base) = served {
+                break base;
             }
             assert!(Instant::now() < deadline, "host did not start in time");
             std::thread::sleep(Duration::from_millis(20));
-        }
+        };
         Host {
             child,
             base,
@@ -192,10 +196,7 @@ impl HostBuilder {
     /// Runs the host expecting it to fail at start-up; returns its exit status and stderr.
     pub fn fail(self) -> (ExitStatus, String) {
         let dir = tempfile::tempdir().unwrap();
-        let output = self
-            .command(free_port(), dir.path())
-            .output()
-            .expect("spawn spin-local");
+        let output = self.command(dir.path()).output().expect("spawn spin-local");
         assert!(!output.status.success(), "expected a start-up failure");
         (
             output.status,
