@@ -216,6 +216,11 @@ fn no_statement_scans_a_table() {
             crate::tallies::APPLY.to_owned(),
             crate::tallies::PRUNE.to_owned(),
             crate::tallies::CLEAR.to_owned(),
+            crate::rolling::record_new_activity(),
+            crate::rolling::EARLIER_ACTIVITY.to_owned(),
+            crate::rolling::ADD.to_owned(),
+            crate::rolling::DELETE_STICKINESS.to_owned(),
+            crate::rolling::INSERT_STICKINESS.to_owned(),
         ]);
         sqls.extend(crate::tallies::build());
         sqls.extend(crate::tallies::deltas(1));

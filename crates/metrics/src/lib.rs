@@ -34,6 +34,7 @@ mod plan;
 mod read;
 mod refresh;
 mod response;
+mod rolling;
 pub mod schema;
 mod settings;
 mod store;

@@ -38,8 +38,12 @@ pub(crate) struct ZonePlan {
     pub full: bool,
     /// Buckets whose fact-based metrics are recomputed.
     pub buckets: [Vec<Bucket>; 3],
-    /// Runs of consecutive days whose rolling gauges are recomputed.
+    /// Runs of consecutive days whose rolling gauges are computed from all activity: every
+    /// day when the zone is built in full, else the days the activity range gained.
     pub rolling_runs: Vec<(NaiveDate, NaiveDate)>,
+    /// The days that already have gauges, updated from the new activity (`rolling`), when
+    /// the zone is not built in full.
+    pub rolling_updated: Option<(NaiveDate, NaiveDate)>,
     /// Buckets whose rolling gauges are re-aggregated from the days (day entry unused).
     pub rolling_periods: [Vec<Bucket>; 3],
     /// Cohort buckets whose funnel is recomputed.
@@ -67,8 +71,10 @@ impl ZonePlan {
         };
         // Days the dense rolling range gained at either end.
         let mut grown: BTreeSet<NaiveDate> = BTreeSet::new();
+        let mut rolling_updated = None;
         if let Some((old_min, old_max)) = touched.old_range.filter(|_| !full) {
             let (old_first, old_last) = (zone.date_of(old_min), zone.date_of(old_max));
+            rolling_updated = Some((old_first, old_last));
             grown.extend(days_between(first, old_first).filter(|d| *d < old_first));
             grown.extend(days_between(old_last, last).filter(|d| *d > old_last));
         }
@@ -91,7 +97,8 @@ impl ZonePlan {
         }
         let mut plan = ZonePlan {
             full,
-            rolling_runs: runs(&rolling),
+            rolling_runs: runs(if full { &rolling } else { &grown }),
+            rolling_updated,
             ..ZonePlan::default()
         };
         let dates = |slots: &[i64]| -> BTreeSet<NaiveDate> {
@@ -226,10 +233,13 @@ mod tests {
         assert_eq!(plan.buckets[0].len(), 1);
         assert_eq!(plan.buckets[1][0].first_day, date("2024-03-04"));
         assert_eq!(plan.buckets[2][0].first_day, date("2024-03-01"));
-        // The windows reach 27 days on, clamped to the last day.
+        // No day was gained: the gauges of existing days are updated from the new activity,
+        // and the periods of the windows it reaches (27 days on, clamped to the last day)
+        // are re-aggregated.
+        assert!(plan.rolling_runs.is_empty());
         assert_eq!(
-            plan.rolling_runs,
-            vec![(date("2024-03-05"), date("2024-03-20"))]
+            plan.rolling_updated,
+            Some((date("2024-01-01"), date("2024-03-20")))
         );
         assert_eq!(plan.rolling_periods[0], vec![]);
         assert_eq!(plan.rolling_periods[1].len(), 3);
@@ -308,10 +318,8 @@ mod tests {
         };
         let plan = ZonePlan::new(Zone::UTC, &touched, false);
         assert_eq!(plan.buckets[0].len(), 2);
-        assert_eq!(
-            plan.rolling_runs,
-            vec![(date("2024-03-20"), date("2024-03-20"))]
-        );
+        assert!(plan.rolling_runs.is_empty());
+        assert_eq!(plan.rolling_periods[1].len(), 1);
         assert!(
             plan.cells[0]
                 .iter()

@@ -11,7 +11,7 @@ use crate::schema::{RESET_STATEMENTS, SCHEMA_STATEMENTS};
 use crate::settings::Settings;
 use crate::store::{Row, SqlStore, SqlValue};
 use crate::time::{Bucket, Granularity, Zone};
-use crate::{facts, tallies, windows};
+use crate::{facts, rolling, tallies, windows};
 
 /// What a refresh did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -199,7 +199,7 @@ async fn run<S: SqlStore>(
         let sql = "INSERT OR IGNORE INTO metric_zones (zone) VALUES (?1)";
         exec(store, sql, &[SqlValue::Text(zone.clone())], "zones").await?;
     }
-    for table in ["metric_touched", "metric_touched_cohorts", "metric_deltas"] {
+    for table in RUN_TABLES {
         exec(store, &format!("DELETE FROM {table}"), &[], "touched").await?;
     }
     let refreshed_at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -214,6 +214,14 @@ async fn run<S: SqlStore>(
     Ok(report)
 }
 
+/// The tables of one run's changes, emptied before and after it.
+const RUN_TABLES: [&str; 4] = [
+    "metric_touched",
+    "metric_touched_cohorts",
+    "metric_deltas",
+    "metric_new_activity",
+];
+
 /// Folds the events `(last, upto]` into the facts, recording what they touch.
 async fn fold_events<S: SqlStore>(
     store: &mut S,
@@ -222,11 +230,20 @@ async fn fold_events<S: SqlStore>(
     deltas: bool,
 ) -> Result<(), MetricsError> {
     let range = [SqlValue::Integer(last), SqlValue::Integer(upto)];
-    for table in ["metric_touched", "metric_touched_cohorts", "metric_deltas"] {
+    for table in RUN_TABLES {
         exec(store, &format!("DELETE FROM {table}"), &[], "touched").await?;
     }
     for sql in facts::touches() {
         exec(store, &sql, &range, "touch").await?;
+    }
+    if deltas {
+        exec(
+            store,
+            &rolling::record_new_activity(),
+            &range,
+            "new activity",
+        )
+        .await?;
     }
     let deltas = |sign| {
         if deltas {
@@ -359,6 +376,9 @@ async fn recompute_rolling<S: SqlStore>(
             SqlValue::Text(bucket_json(&days)),
         ];
         exec(store, windows::ROLLING_DAYS, &p, "rolling").await?;
+    }
+    if let Some(days) = plan.rolling_updated {
+        rolling::update(store, zone, days).await?;
     }
     let rolling = names_where(|m| m.kind == MetricKind::Rolling);
     for (i, g) in Granularity::ALL.into_iter().enumerate() {

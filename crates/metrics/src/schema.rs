@@ -24,6 +24,12 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     PRIMARY KEY (user_id, slot_ms)
 ) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS metric_activity_slot ON metric_activity (slot_ms, user_id)",
+    // The (user, slot) pairs of activity the current run adds (cleared by every run).
+    "CREATE TABLE IF NOT EXISTS metric_new_activity (
+    user_id TEXT NOT NULL,
+    slot_ms INTEGER NOT NULL,
+    PRIMARY KEY (user_id, slot_ms)
+) WITHOUT ROWID",
     // Per user: the earliest registration, first booking or enrollment, first payment.
     "CREATE TABLE IF NOT EXISTS metric_users (
     user_id TEXT PRIMARY KEY,
@@ -192,6 +198,7 @@ pub const RESET_STATEMENTS: &[&str] = &[
     "DELETE FROM metric_state",
     "DELETE FROM metric_zones",
     "DELETE FROM metric_activity",
+    "DELETE FROM metric_new_activity",
     "DELETE FROM metric_users",
     "DELETE FROM metric_bookings",
     "DELETE FROM metric_outcomes",
