@@ -216,12 +216,14 @@ fn no_statement_scans_a_table() {
             crate::tallies::APPLY.to_owned(),
             crate::tallies::PRUNE.to_owned(),
             crate::tallies::CLEAR.to_owned(),
-            crate::rolling::record_new_activity(),
-            crate::rolling::EARLIER_ACTIVITY.to_owned(),
-            crate::rolling::ADD.to_owned(),
-            crate::rolling::DELETE_STICKINESS.to_owned(),
-            crate::rolling::INSERT_STICKINESS.to_owned(),
+            crate::newly_active::record_new_activity(),
+            crate::newly_active::EARLIER_ACTIVITY.to_owned(),
+            crate::newly_active::ADD.to_owned(),
+            crate::newly_active::DELETE_STICKINESS.to_owned(),
+            crate::newly_active::INSERT_STICKINESS.to_owned(),
+            crate::newly_active::REGISTRATIONS.to_owned(),
         ]);
+        sqls.extend(crate::newly_active::add_retention("day"));
         sqls.extend(crate::tallies::build());
         sqls.extend(crate::tallies::deltas(1));
         sqls.extend(crate::groups::derived().into_iter().map(|(_, s)| s));

@@ -121,10 +121,14 @@ impl ZonePlan {
             }
             let cohorts = periods(&cohort_days);
             plan.cohorts[i] = cohorts.iter().map(bucket).collect();
-            let activity: BTreeSet<NaiveDate> = periods(&event_days)
-                .union(&periods(&grown))
-                .copied()
-                .collect();
+            // Periods whose cells are recomputed for every cohort: all of them in a full
+            // build; else those the activity range gained (in the others, the newly active
+            // users' cells are added to: `newly_active`).
+            let activity: BTreeSet<NaiveDate> = if full {
+                periods(&event_days)
+            } else {
+                periods(&grown)
+            };
             plan.cells[i] = cells(
                 zone,
                 g,
@@ -244,14 +248,19 @@ mod tests {
         assert_eq!(plan.rolling_periods[0], vec![]);
         assert_eq!(plan.rolling_periods[1].len(), 3);
         assert!(plan.cohorts.iter().all(Vec::is_empty));
-        // Each cohort up to 30 days back gets its cell for that day.
-        assert_eq!(plan.cells[0].len(), 31);
-        assert!(
-            plan.cells[0]
-                .iter()
-                .all(|c| c.period.first_day == date("2024-03-05"))
-        );
+        // No cohort changed and no period was gained: the retention cells the late event's
+        // user is new in are added to, none is recomputed.
+        assert!(plan.cells.iter().all(Vec::is_empty));
         assert!(plan.size() > 0);
+        // Built in full, every cohort up to 30 days back has its cell for that day.
+        let full = ZonePlan::new(Zone::UTC, &touched, true);
+        assert_eq!(
+            full.cells[0]
+                .iter()
+                .filter(|c| c.period.first_day == date("2024-03-05"))
+                .count(),
+            31
+        );
     }
 
     #[test]
@@ -320,11 +329,7 @@ mod tests {
         assert_eq!(plan.buckets[0].len(), 2);
         assert!(plan.rolling_runs.is_empty());
         assert_eq!(plan.rolling_periods[1].len(), 1);
-        assert!(
-            plan.cells[0]
-                .iter()
-                .all(|c| c.period.first_day == date("2024-03-20"))
-        );
+        assert!(plan.cells.iter().all(Vec::is_empty));
     }
 
     #[test]

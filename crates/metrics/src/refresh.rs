@@ -6,12 +6,13 @@ use serde::Serialize;
 use crate::catalog::{MetricKind, names_where};
 use crate::error::{MetricsError, at};
 use crate::groups::{self, DELETE, SUM_OF_DAYS};
+use crate::newly_active::{self, NewActivity};
 use crate::plan::{Touched, ZonePlan};
 use crate::schema::{RESET_STATEMENTS, SCHEMA_STATEMENTS};
 use crate::settings::Settings;
 use crate::store::{Row, SqlStore, SqlValue};
 use crate::time::{Bucket, Granularity, Zone};
-use crate::{facts, rolling, tallies, windows};
+use crate::{facts, tallies, windows};
 
 /// What a refresh did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -239,7 +240,7 @@ async fn fold_events<S: SqlStore>(
     if deltas {
         exec(
             store,
-            &rolling::record_new_activity(),
+            &newly_active::record_new_activity(),
             &range,
             "new activity",
         )
@@ -336,14 +337,19 @@ async fn recompute<S: SqlStore>(
             exec(store, sql, &p[..3], "derived").await?;
         }
     }
-    recompute_rolling(store, zone, plan).await?;
-    recompute_cohorts(store, zone, plan).await
+    let activity = match plan.rolling_updated {
+        Some(_) => NewActivity::load(store, zone).await?,
+        None => None,
+    };
+    recompute_rolling(store, zone, plan, activity.as_ref()).await?;
+    recompute_cohorts(store, zone, plan, activity.as_ref()).await
 }
 
 async fn recompute_rolling<S: SqlStore>(
     store: &mut S,
     zone: Zone,
     plan: &ZonePlan,
+    activity: Option<&NewActivity>,
 ) -> Result<(), MetricsError> {
     let zone_name = SqlValue::Text(zone.name().to_owned());
     let day = SqlValue::Text(Granularity::Day.as_str().to_owned());
@@ -377,8 +383,8 @@ async fn recompute_rolling<S: SqlStore>(
         ];
         exec(store, windows::ROLLING_DAYS, &p, "rolling").await?;
     }
-    if let Some(days) = plan.rolling_updated {
-        rolling::update(store, zone, days).await?;
+    if let (Some(days), Some(activity)) = (plan.rolling_updated, activity) {
+        activity.add_to_gauges(store, days).await?;
     }
     let rolling = names_where(|m| m.kind == MetricKind::Rolling);
     for (i, g) in Granularity::ALL.into_iter().enumerate() {
@@ -402,9 +408,15 @@ async fn recompute_cohorts<S: SqlStore>(
     store: &mut S,
     zone: Zone,
     plan: &ZonePlan,
+    activity: Option<&NewActivity>,
 ) -> Result<(), MetricsError> {
     let zone_name = SqlValue::Text(zone.name().to_owned());
     for (i, g) in Granularity::ALL.into_iter().enumerate() {
+        // First what the newly active users add to the cells that exist; the cells the
+        // plan recomputes are then replaced whole.
+        if let Some(activity) = activity {
+            activity.add_to_retention(store, g).await?;
+        }
         let gran = SqlValue::Text(g.as_str().to_owned());
         if !plan.cohorts[i].is_empty() {
             let p = [
