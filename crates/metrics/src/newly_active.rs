@@ -40,14 +40,15 @@ pub(crate) const EARLIER_ACTIVITY: &str = "SELECT a.user_id, a.slot_ms FROM json
      WHERE NOT EXISTS (SELECT 1 FROM metric_new_activity n \
        WHERE n.user_id = a.user_id AND n.slot_ms = a.slot_ms)";
 
-/// Adds `?2`'s `[[day_start, dau, wau, mau], ...]` to the day gauges of zone `?1`.
-pub(crate) const ADD: &str = "UPDATE dashboard_metrics SET value = value + \
-     CASE dashboard_metrics.metric_name WHEN 'dau' THEN j.dau WHEN 'wau' THEN j.wau ELSE j.mau END \
-     FROM (SELECT json_extract(value, '$[0]') AS s, json_extract(value, '$[1]') AS dau, \
-       json_extract(value, '$[2]') AS wau, json_extract(value, '$[3]') AS mau FROM json_each(?2)) AS j \
-     WHERE dashboard_metrics.zone = ?1 AND dashboard_metrics.granularity = 'day' \
-     AND dashboard_metrics.metric_name IN ('dau', 'wau', 'mau') \
-     AND dashboard_metrics.bucket_start = j.s AND dashboard_metrics.dimensions = '{}'";
+/// Adds `?2`'s `[[day_start, dau, wau, mau], ...]` to the day gauges of zone `?1` (an
+/// upsert driven by the list: every listed day has its gauges).
+pub(crate) const ADD: &str = "INSERT INTO dashboard_metrics \
+     (zone, granularity, metric_name, bucket_start, dimensions, value) \
+     SELECT ?1, 'day', g.name, json_extract(j.value, '$[0]'), '{}', json_extract(j.value, '$[' || g.i || ']') \
+     FROM json_each(?2) j CROSS JOIN (SELECT 'dau' AS name, 1 AS i UNION ALL SELECT 'wau', 2 \
+       UNION ALL SELECT 'mau', 3) g WHERE json_extract(j.value, '$[' || g.i || ']') <> 0 \
+     ON CONFLICT (zone, granularity, metric_name, bucket_start, dimensions) \
+     DO UPDATE SET value = value + excluded.value";
 
 /// Deletes the `stickiness` of the days of `?2`.
 pub(crate) const DELETE_STICKINESS: &str = "DELETE FROM dashboard_metrics WHERE zone = ?1 \
@@ -70,31 +71,29 @@ pub(crate) const REGISTRATIONS: &str = "SELECT u.user_id, u.registered_ms FROM j
 
 /// Adds `?3`'s `[[cohort_start, cohort_end, offset, users], ...]` to the `retention_users`
 /// cells of zone `?1` and granularity `?2`, and sets their `retention_rate` again. `{key}`
-/// is the granularity, the cells' dimension.
+/// is the granularity, the cells' dimension. Upserts driven by the list, so each cell is
+/// found by its key.
 pub(crate) fn add_retention(key: &str) -> [String; 2] {
     let cells = format!(
-        "SELECT json_extract(value, '$[0]') AS c, json_extract(value, '$[1]') AS c_stop, \
+        "(SELECT json_extract(value, '$[0]') AS c, json_extract(value, '$[1]') AS c_stop, \
          json_object('{key}', CAST(json_extract(value, '$[2]') AS TEXT)) AS dims, \
-         json_extract(value, '$[3]') AS users FROM json_each(?3)"
+         json_extract(value, '$[3]') AS users FROM json_each(?3)) j"
     );
-    let cell = |metric: &str, alias: &str| {
-        format!(
-            "{alias}.zone = ?1 AND {alias}.granularity = ?2 AND {alias}.metric_name = '{metric}' \
-             AND {alias}.bucket_start = j.c AND {alias}.dimensions = j.dims"
-        )
-    };
+    let upsert = "INSERT INTO dashboard_metrics \
+         (zone, granularity, metric_name, bucket_start, dimensions, value)";
+    let conflict =
+        "ON CONFLICT (zone, granularity, metric_name, bucket_start, dimensions) DO UPDATE SET";
     [
         format!(
-            "UPDATE dashboard_metrics SET value = value + j.users FROM ({cells}) AS j WHERE {}",
-            cell("retention_users", "dashboard_metrics")
+            "{upsert} SELECT ?1, ?2, 'retention_users', j.c, j.dims, j.users FROM {cells} WHERE 1 \
+             {conflict} value = value + excluded.value"
         ),
         format!(
-            "UPDATE dashboard_metrics SET value = \
-             (SELECT u.value FROM dashboard_metrics u WHERE {}) * 1.0 / \
+            "{upsert} SELECT ?1, ?2, 'retention_rate', j.c, j.dims, u.value * 1.0 / \
              (SELECT COUNT(*) FROM metric_users m WHERE m.registered_ms >= j.c AND m.registered_ms < j.c_stop) \
-             FROM ({cells}) AS j WHERE {}",
-            cell("retention_users", "u"),
-            cell("retention_rate", "dashboard_metrics")
+             FROM {cells} CROSS JOIN dashboard_metrics u ON u.zone = ?1 AND u.granularity = ?2 \
+             AND u.metric_name = 'retention_users' AND u.bucket_start = j.c AND u.dimensions = j.dims \
+             WHERE 1 {conflict} value = excluded.value"
         ),
     ]
 }
