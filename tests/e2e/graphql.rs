@@ -62,7 +62,7 @@ fn as_floats(mut dashboard: Value) -> Value {
 
 #[test]
 fn dashboards_through_graphql_equal_the_metrics_route() {
-    let host = graphql_host().start();
+    let host = graphql_host().cron_schedule(NEVER).start();
     assert_eq!(post_json(&host, &known_stream()).status, 202);
 
     let refresh = graphql(

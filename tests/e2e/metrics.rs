@@ -329,7 +329,11 @@ fn assert_known_numbers(host: &Host) {
 
 #[test]
 fn refresh_over_http_serves_the_exact_numbers_and_is_idempotent() {
-    let host = metrics_host("spin.toml").start();
+    let host = metrics_host("spin.toml").cron_schedule(NEVER).start();
+    assert!(
+        host.banner.lock().unwrap().contains(NEVER),
+        "the cron moved"
+    );
     ingest_known_stream(&host);
 
     let before = dashboard(&host, "overview", "from=2024-05-01&to=2024-05-02");

@@ -89,7 +89,11 @@ pub struct HostBuilder {
     env: Vec<(String, String)>,
     state_dir: Option<PathBuf>,
     listen: Option<String>,
+    cron: Option<String>,
 }
+
+/// A cron schedule that does not fire while a test runs (midnight on January 1st).
+pub const NEVER: &str = "0 0 0 1 1 *";
 
 impl HostBuilder {
     /// A host for a manifest, relative to the repository root.
@@ -100,7 +104,37 @@ impl HostBuilder {
             env: Vec::new(),
             state_dir: None,
             listen: None,
+            cron: None,
         }
+    }
+
+    /// Serves a copy of the manifest whose cron triggers all run on `schedule`, so a test
+    /// decides when the scheduled jobs run (a minute's tick must not race its requests).
+    pub fn cron_schedule(mut self, schedule: &str) -> Self {
+        self.cron = Some(schedule.to_owned());
+        self
+    }
+
+    /// The manifest copy `cron_schedule` asks for, in `dir`, its sources made absolute.
+    fn rescheduled(&self, schedule: &str, dir: &Path) -> PathBuf {
+        let base = self.manifest.parent().unwrap();
+        let text: Vec<String> = std::fs::read_to_string(&self.manifest)
+            .unwrap()
+            .lines()
+            .map(|line| {
+                if line.starts_with("cron_expression = ") {
+                    format!("cron_expression = \"{schedule}\"")
+                } else {
+                    line.replace(
+                        "source = \"target/",
+                        &format!("source = \"{}/target/", base.display()),
+                    )
+                }
+            })
+            .collect();
+        let path = dir.join("spin.toml");
+        std::fs::write(&path, text.join("\n")).unwrap();
+        path
     }
 
     /// Adds command-line arguments.
@@ -134,10 +168,14 @@ impl HostBuilder {
             .listen
             .clone()
             .unwrap_or_else(|| "127.0.0.1:0".to_owned());
+        let manifest = match &self.cron {
+            Some(schedule) => self.rescheduled(schedule, state_dir),
+            None => self.manifest.clone(),
+        };
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_spin-local"));
         cmd.arg("up")
             .arg("-f")
-            .arg(&self.manifest)
+            .arg(manifest)
             .arg("--listen")
             .arg(listen)
             .arg("--state-dir")
