@@ -45,6 +45,27 @@ struct Tally {
     affected: Affected,
 }
 
+impl Tally {
+    /// `template` with `{metric}`, `{at}`, `{part}`, `{member}`, `{value}`, `{facts}`,
+    /// `{lookups}` and `{condition}` replaced by this tally's SQL.
+    fn render(&self, template: &str) -> String {
+        [
+            ("{metric}", self.metric),
+            ("{at}", self.at),
+            ("{part}", self.part.as_str()),
+            ("{member}", self.member),
+            ("{value}", self.value),
+            ("{facts}", self.facts),
+            ("{lookups}", self.lookups),
+            ("{condition}", self.condition),
+        ]
+        .iter()
+        .fold(template.to_owned(), |sql, (name, value)| {
+            sql.replace(name, value)
+        })
+    }
+}
+
 const TUTOR_OF_PAYMENT: &str = "COALESCE(s.tutor_id, c.tutor_id)";
 
 fn tallies() -> Vec<Tally> {
@@ -201,19 +222,11 @@ pub(crate) fn deltas(sign: i8) -> Vec<String> {
             .iter()
             .filter(|t| t.affected == which)
             .map(|t| {
-                format!(
-                    "SELECT '{metric}', {at}, {part}, {member}, {sign}, {sign} * ({value}) \
-                     FROM {facts} {lookups} WHERE {condition} AND {member} IS NOT NULL \
-                     AND {key} IN (SELECT * FROM k)",
-                    metric = t.metric,
-                    at = t.at,
-                    part = t.part,
-                    member = t.member,
-                    value = t.value,
-                    facts = t.facts,
-                    lookups = t.lookups,
-                    condition = t.condition,
-                )
+                t.render(&format!(
+                    "SELECT '{{metric}}', {{at}}, {{part}}, {{member}}, {sign}, {sign} * ({{value}}) \
+                     FROM {{facts}} {{lookups}} WHERE {{condition}} AND {{member}} IS NOT NULL \
+                     AND {key} IN (SELECT * FROM k)"
+                ))
             })
             .collect();
         format!(
@@ -231,22 +244,14 @@ pub(crate) fn build() -> Vec<String> {
     tallies()
         .iter()
         .map(|t| {
-            format!(
+            t.render(&format!(
                 "WITH {buckets} INSERT INTO metric_tallies \
                  (zone, granularity, metric_name, bucket_start, part, member, n, v) \
-                 SELECT ?1, ?2, '{metric}', b.start, {part}, {member}, COUNT(*), SUM({value}) \
-                 FROM b CROSS JOIN {facts} ON {at} >= b.start AND {at} < b.stop {lookups} \
-                 WHERE {condition} AND {member} IS NOT NULL GROUP BY b.start, {part}, {member}",
+                 SELECT ?1, ?2, '{{metric}}', b.start, {{part}}, {{member}}, COUNT(*), SUM({{value}}) \
+                 FROM b CROSS JOIN {{facts}} ON {{at}} >= b.start AND {{at}} < b.stop {{lookups}} \
+                 WHERE {{condition}} AND {{member}} IS NOT NULL GROUP BY b.start, {{part}}, {{member}}",
                 buckets = crate::groups::BUCKETS,
-                metric = t.metric,
-                at = t.at,
-                part = t.part,
-                member = t.member,
-                value = t.value,
-                facts = t.facts,
-                lookups = t.lookups,
-                condition = t.condition,
-            )
+            ))
         })
         .collect()
 }
