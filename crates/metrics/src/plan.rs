@@ -41,8 +41,8 @@ pub(crate) struct ZonePlan {
     /// Runs of consecutive days whose rolling gauges are computed from all activity: every
     /// day when the zone is built in full, else the days the activity range gained.
     pub rolling_runs: Vec<(NaiveDate, NaiveDate)>,
-    /// The days that already have gauges, updated from the new activity (`rolling`), when
-    /// the zone is not built in full.
+    /// The days that already have gauges, updated from the new activity
+    /// (`newly_active`), when the zone is not built in full.
     pub rolling_updated: Option<(NaiveDate, NaiveDate)>,
     /// Buckets whose rolling gauges are re-aggregated from the days (day entry unused).
     pub rolling_periods: [Vec<Bucket>; 3],
