@@ -149,15 +149,13 @@ async fn stored_or_new(
     embedder: &mut SpinEmbedder,
     user_id: &str,
 ) -> Result<Recommendation, RecommendError> {
-    let (r, stale) = match recommend::recommendations_for(store, user_id).await? {
-        Some(served) => (served.recommendation, served.stale),
+    let served = match recommend::recommendations_for(store, user_id).await? {
+        Some(served) => served,
         None => {
-            let now = Utc::now();
-            let fresh =
-                recommend::generate_recommendations(store, cache, embedder, user_id, now).await?;
-            (fresh, false)
+            recommend::generate_recommendations(store, cache, embedder, user_id, Utc::now()).await?
         }
     };
+    let (r, stale) = (served.recommendation, served.stale);
     Ok(Recommendation {
         recommendation_id: r.recommendation_id,
         user_id: r.user_id,

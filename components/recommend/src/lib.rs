@@ -135,18 +135,15 @@ async fn serve(req: Request) -> Result<http::Response<String>, Failure> {
             &job::run(store, cache, embedder, regenerate, now).await?,
         ),
         Operation::Stored(user) => {
-            let stored = match recommend::recommendations_for(store, &user).await? {
-                Some(served) => Stored {
-                    recommendation: served.recommendation,
-                    stale: served.stale,
-                },
-                None => Stored {
-                    recommendation: recommend::generate_recommendations(
-                        store, cache, embedder, &user, now,
-                    )
-                    .await?,
-                    stale: false,
-                },
+            let served = match recommend::recommendations_for(store, &user).await? {
+                Some(served) => served,
+                None => {
+                    recommend::generate_recommendations(store, cache, embedder, &user, now).await?
+                }
+            };
+            let stored = Stored {
+                recommendation: served.recommendation,
+                stale: served.stale,
             };
             json(200, &stored)
         }

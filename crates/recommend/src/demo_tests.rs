@@ -99,7 +99,8 @@ fn a_new_student_with_only_a_goal_gets_sensible_results() {
         let rec =
             generate_recommendations(&mut store, &mut cache, &mut embedder, "usr_newcomer", now())
                 .await
-                .expect("recommendations");
+                .expect("recommendations")
+                .recommendation;
         assert!(!rec.recommended_tutor_ids.is_empty() && !rec.recommended_course_ids.is_empty());
         let relevant = [
             "Python",

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::test_support::{TestStore, block_on, event, now};
+use crate::test_support::{Racing, TestStore, block_on, event, now};
 use crate::*;
 
 fn platform() -> Vec<events::AnalyticsEvent> {
@@ -321,6 +321,8 @@ fn refresh_rebuild_recommend_serve_and_revalidate() {
             generate_recommendations(&mut store, &mut cache, &mut embedder, "usr_new", now())
                 .await
                 .expect("generate");
+        assert!(!generated.stale);
+        let generated = generated.recommendation;
         assert_eq!(generated.recommended_tutor_ids[0], "tut_es");
         assert_eq!(generated.recommended_course_ids[0], "es1");
         assert!(generated.confidence_score > 0.0 && generated.confidence_score <= 1.0);
@@ -566,5 +568,103 @@ fn a_corrupt_store_is_an_error_not_a_panic() {
             .expect("bad row");
         let err = recommendations_for(&mut store, "u").await;
         assert!(matches!(err, Err(RecommendError::BadRow { .. })), "{err:?}");
+    });
+}
+
+/// The bookings tally of every tutor, in order.
+async fn tutor_bookings<S: SqlStore>(store: &mut S) -> Vec<(String, i64)> {
+    let rows = store
+        .query(
+            "SELECT tutor_id, bookings FROM rec_tutors ORDER BY tutor_id",
+            &[],
+        )
+        .await
+        .expect("bookings");
+    rows.iter()
+        .map(|r| {
+            let id = r[0].as_str().expect("id").to_owned();
+            (id, r[1].as_i64().expect("bookings"))
+        })
+        .collect()
+}
+
+#[test]
+fn two_refreshes_at_once_fold_each_event_once() {
+    block_on(async {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("app.db");
+        let mut alone = TestStore::new().await;
+        alone.ingest(&platform()).await;
+        let mut embedder = HashingEmbedder::default();
+        refresh_profiles(&mut alone, &mut embedder, now())
+            .await
+            .expect("refresh");
+
+        let mut first = TestStore::open(&path).await;
+        first.ingest(&platform()).await;
+        let other = TestStore::open(&path).await;
+        // Another instance folds everything between this run's start and its first fold.
+        let mut store = Racing::new(first, "BEGIN IMMEDIATE", async move {
+            let mut other = other;
+            let report = refresh_profiles(&mut other, &mut HashingEmbedder::default(), now())
+                .await
+                .expect("the other refresh");
+            assert_eq!((report.from_seq, report.to_seq), (0, 17));
+        });
+        let report = refresh_profiles(&mut store, &mut embedder, now())
+            .await
+            .expect("refresh");
+        assert!(store.raced());
+        assert_eq!((report.from_seq, report.to_seq), (17, 17));
+        let expected = tutor_bookings(&mut alone).await;
+        assert_eq!(expected.iter().map(|t| t.1).sum::<i64>(), 3, "{expected:?}");
+        assert_eq!(tutor_bookings(&mut store).await, expected);
+    });
+}
+
+#[test]
+fn a_recommendation_generated_across_a_refresh_is_stored_stale_and_regenerated() {
+    block_on(async {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("app.db");
+        let mut embedder = HashingEmbedder::default();
+        let mut cache = IndexCache::new();
+        let mut first = TestStore::open(&path).await;
+        first.ingest(&platform()).await;
+        let other = TestStore::open(&path).await;
+        // The platform is folded while usr_new's row is generated from the empty read models.
+        let mut store = Racing::new(first, "INSERT INTO recommendations", async move {
+            let mut other = other;
+            refresh_profiles(&mut other, &mut HashingEmbedder::default(), now())
+                .await
+                .expect("the other refresh");
+        });
+        let served =
+            generate_recommendations(&mut store, &mut cache, &mut embedder, "usr_new", now())
+                .await
+                .expect("generate");
+        assert!(store.raced());
+        assert!(served.recommendation.recommended_tutor_ids.is_empty());
+        assert!(served.stale, "a row that missed a fold is stored fresh");
+        let read = recommendations_for(&mut store, "usr_new")
+            .await
+            .expect("read")
+            .expect("row");
+        assert_eq!(read, served);
+
+        // The job's next run revalidates it from the folded platform.
+        rebuild_indexes_if_stale(&mut store, &IndexSettings::default(), now())
+            .await
+            .expect("rebuild");
+        let n = regenerate_stale(&mut store, &mut cache, &mut embedder, 10, now())
+            .await
+            .expect("regenerate");
+        assert_eq!(n, 1);
+        let read = recommendations_for(&mut store, "usr_new")
+            .await
+            .expect("read")
+            .expect("row");
+        assert!(!read.stale);
+        assert_eq!(read.recommendation.recommended_tutor_ids[0], "tut_es");
     });
 }

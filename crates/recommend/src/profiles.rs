@@ -14,6 +14,9 @@ use crate::{ensure_schema, fold};
 /// Events folded per transaction: a long backlog is folded in several short transactions.
 pub const FOLD_CHUNK: i64 = 20_000;
 
+/// The last event folded into the read models.
+pub(crate) const LAST_FOLDED: &str = "SELECT last_seq FROM rec_state WHERE id = 1";
+
 /// Profiles embedded per query round.
 const EMBED_ROUND: i64 = 256;
 
@@ -45,34 +48,30 @@ pub async fn refresh_profiles<S: SqlStore, E: Embedder>(
     now: DateTime<Utc>,
 ) -> Result<RefreshReport, RecommendError> {
     ensure_schema(store).await?;
-    let state = "SELECT last_seq FROM rec_state WHERE id = 1";
-    let from = single_i64(store, state, &[], "state").await?.unwrap_or(0);
+    let at = now.to_rfc3339_opts(SecondsFormat::Millis, true);
+    let fold = async |s: &mut S| fold_chunk(s, &at).await;
+    let (mut last, mut upto) = transaction(store, fold).await?;
     let mut report = RefreshReport {
-        from_seq: from,
-        to_seq: from,
+        from_seq: last,
         ..RefreshReport::default()
     };
-    let at = now.to_rfc3339_opts(SecondsFormat::Millis, true);
-    loop {
-        let last = report.to_seq;
-        let upto = transaction(store, async |s: &mut S| fold_chunk(s, last, &at).await).await?;
-        if upto == last {
-            break;
-        }
+    while upto > last {
         report.goals_embedded += embed_goals(store, embedder, last, upto).await?;
-        report.to_seq = upto;
+        (last, upto) = transaction(store, fold).await?;
     }
+    report.to_seq = upto;
     report.tutors_embedded = embed_profiles(store, embedder, &TUTORS).await?;
     report.courses_embedded = embed_profiles(store, embedder, &COURSES).await?;
     Ok(report)
 }
 
-/// Folds up to [`FOLD_CHUNK`] events after `last`; returns the new `last_seq`.
-async fn fold_chunk<S: SqlStore>(
-    store: &mut S,
-    last: i64,
-    at: &str,
-) -> Result<i64, RecommendError> {
+/// Folds up to [`FOLD_CHUNK`] events after `last_seq`; returns it and its new value. It
+/// reads `last_seq` inside the transaction: a run at the same time folded what it folded
+/// once, never twice.
+async fn fold_chunk<S: SqlStore>(store: &mut S, at: &str) -> Result<(i64, i64), RecommendError> {
+    let last = single_i64(store, LAST_FOLDED, &[], "state")
+        .await?
+        .unwrap_or(0);
     let upto = single_i64(
         store,
         "SELECT MAX(seq) FROM (SELECT seq FROM analytics_events WHERE seq > ?1 ORDER BY seq LIMIT ?2)",
@@ -94,7 +93,7 @@ async fn fold_chunk<S: SqlStore>(
         "state",
     )
     .await?;
-    Ok(upto)
+    Ok((last, upto))
 }
 
 /// The text a goal is embedded from.

@@ -10,8 +10,9 @@ use crate::error::RecommendError;
 use crate::filters::Filters;
 use crate::generate::recommend;
 use crate::index::{IndexCache, Kind};
+use crate::profiles::LAST_FOLDED;
 use crate::ranker::RecommendedItem;
-use crate::sql::{Cols, exec, query};
+use crate::sql::{Cols, query, single_i64};
 use crate::student;
 
 /// Tutors and courses in a stored [`Recommendation`], each.
@@ -84,14 +85,19 @@ pub async fn recommendations_for<S: SqlStore>(
 }
 
 /// Generates both lists for `user_id` (no filters, [`STORED_ITEMS`] each), stores them as
-/// the student's current [`Recommendation`] (no longer stale) and returns it.
+/// the student's current [`Recommendation`] and returns it as stored. It is stored fresh
+/// unless a refresh folded events while it was being generated: then it may already miss
+/// them, so it is stored stale and the next job regenerates it.
 pub async fn generate_recommendations<S: SqlStore, E: Embedder>(
     store: &mut S,
     cache: &mut IndexCache,
     embedder: &mut E,
     user_id: &str,
     now: DateTime<Utc>,
-) -> Result<Recommendation, RecommendError> {
+) -> Result<Served, RecommendError> {
+    let basis = single_i64(store, LAST_FOLDED, &[], "state")
+        .await?
+        .unwrap_or(0);
     let student = student::load(store, embedder, user_id).await?;
     let filters = Filters::default();
     let tutors = recommend(store, cache, &student, Kind::Tutor, &filters, STORED_ITEMS).await?;
@@ -106,8 +112,11 @@ pub async fn generate_recommendations<S: SqlStore, E: Embedder>(
         generated_at: generated_at.parse().unwrap_or(now),
         items: tutors.into_iter().chain(courses).collect(),
     };
-    store_row(store, &recommendation).await?;
-    Ok(recommendation)
+    let stale = store_row(store, &recommendation, basis).await?;
+    Ok(Served {
+        recommendation,
+        stale,
+    })
 }
 
 /// Regenerates up to `max` stale recommendations, oldest first; returns how many.
@@ -150,17 +159,26 @@ fn confidence(tutors: &[RecommendedItem], courses: &[RecommendedItem]) -> f64 {
     (mean * 1000.0).round() / 1000.0
 }
 
-async fn store_row<S: SqlStore>(store: &mut S, r: &Recommendation) -> Result<(), RecommendError> {
-    exec(
+/// Upserts the row; it is stale if the fold moved past `basis` since generation began
+/// (checked in the same statement, so no fold can slip between check and write).
+async fn store_row<S: SqlStore>(
+    store: &mut S,
+    r: &Recommendation,
+    basis: i64,
+) -> Result<bool, RecommendError> {
+    let rows = query(
         store,
-        "INSERT INTO recommendations (user_id, recommendation_id, recommended_tutor_ids, \
-         recommended_course_ids, confidence_score, generated_at, items, stale) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0) ON CONFLICT (user_id) DO UPDATE SET \
-         recommendation_id = excluded.recommendation_id, \
-         recommended_tutor_ids = excluded.recommended_tutor_ids, \
-         recommended_course_ids = excluded.recommended_course_ids, \
-         confidence_score = excluded.confidence_score, generated_at = excluded.generated_at, \
-         items = excluded.items, stale = 0",
+        &format!(
+            "INSERT INTO recommendations (user_id, recommendation_id, recommended_tutor_ids, \
+             recommended_course_ids, confidence_score, generated_at, items, stale) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(({LAST_FOLDED}), 0) <> ?8) \
+             ON CONFLICT (user_id) DO UPDATE SET \
+             recommendation_id = excluded.recommendation_id, \
+             recommended_tutor_ids = excluded.recommended_tutor_ids, \
+             recommended_course_ids = excluded.recommended_course_ids, \
+             confidence_score = excluded.confidence_score, generated_at = excluded.generated_at, \
+             items = excluded.items, stale = excluded.stale RETURNING stale"
+        ),
         &[
             r.user_id.as_str().into(),
             r.recommendation_id.as_str().into(),
@@ -171,10 +189,17 @@ async fn store_row<S: SqlStore>(store: &mut S, r: &Recommendation) -> Result<(),
                 .to_rfc3339_opts(SecondsFormat::Millis, true)
                 .into(),
             to_json(&r.items).into(),
+            SqlValue::Integer(basis),
         ],
         "store recommendation",
     )
-    .await
+    .await?;
+    match rows.first() {
+        Some(row) => Ok(Cols::new(row, "store recommendation").i64(0)? != 0),
+        None => Err(RecommendError::BadRow {
+            step: "store recommendation",
+        }),
+    }
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {

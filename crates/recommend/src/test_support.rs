@@ -1,6 +1,10 @@
 //! A [`SqlStore`] over an in-memory libSQL database with the events schema, and helpers to
 //! ingest events into it the way `track-event` does.
 
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+
 use chrono::{DateTime, Utc};
 use events::AnalyticsEvent;
 use serde_json::Value;
@@ -28,7 +32,16 @@ impl SqlStore for TestStore {
 impl TestStore {
     /// A fresh database with the events table and the library's schema.
     pub async fn new() -> TestStore {
-        let mut inner = LibsqlStore::memory().await.expect("database");
+        Self::with(LibsqlStore::memory().await.expect("database")).await
+    }
+
+    /// A connection to a database file that several stores share, as concurrent component
+    /// instances share one.
+    pub async fn open(path: &Path) -> TestStore {
+        Self::with(LibsqlStore::open(path).await.expect("database")).await
+    }
+
+    async fn with(mut inner: LibsqlStore) -> TestStore {
         for statement in events::store::SCHEMA_STATEMENTS {
             inner.execute(statement, &[]).await.expect("schema");
         }
@@ -51,6 +64,53 @@ impl TestStore {
                 .expect("insert");
         }
         self.execute("COMMIT", &[]).await.expect("commit");
+    }
+}
+
+/// A store that runs `race` (another connection's work) just before its first statement
+/// containing `at`: what a concurrent instance could commit at that moment.
+pub(crate) struct Racing {
+    pub inner: TestStore,
+    at: &'static str,
+    race: Option<Pin<Box<dyn Future<Output = ()>>>>,
+}
+
+impl Racing {
+    pub fn new(
+        inner: TestStore,
+        at: &'static str,
+        race: impl Future<Output = ()> + 'static,
+    ) -> Self {
+        Racing {
+            inner,
+            at,
+            race: Some(Box::pin(race)),
+        }
+    }
+
+    async fn before(&mut self, sql: &str) {
+        if sql.contains(self.at)
+            && let Some(race) = self.race.take()
+        {
+            race.await;
+        }
+    }
+
+    /// Whether the race has run.
+    pub fn raced(&self) -> bool {
+        self.race.is_none()
+    }
+}
+
+impl SqlStore for Racing {
+    async fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<(), StoreError> {
+        self.before(sql).await;
+        self.inner.execute(sql, params).await
+    }
+
+    async fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        self.before(sql).await;
+        self.inner.query(sql, params).await
     }
 }
 
