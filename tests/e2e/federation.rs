@@ -96,6 +96,7 @@ fn apollo_composes_and_the_gateway_queries_across_our_subgraph() {
     ]);
     let state = state_with_models();
     let host = HostBuilder::new("spin.toml")
+        .cron_schedule(NEVER)
         .args(&[
             "--variable",
             &format!("ingest_api_key={KEY}"),

@@ -12,9 +12,11 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// The root app (or a variant of it) with the ingest key and the JWT secret.
-fn recommend_host(manifest: &str) -> HostBuilder {
+/// The root manifest's host; its cron triggers never fire on their own (a tick must not run
+/// the job between a test's requests).
+fn recommend_host() -> HostBuilder {
     require_wasm(&["track_event", "recommend_component"]);
-    HostBuilder::new(manifest).args(&[
+    HostBuilder::new("spin.toml").cron_schedule(NEVER).args(&[
         "--variable",
         &format!("ingest_api_key={KEY}"),
         "--variable",
@@ -302,7 +304,7 @@ fn course(id: &str) -> &'static Course {
 #[test]
 fn a_python_goal_gets_python_first_within_the_filters_and_never_what_was_taken() {
     let state = state_with_models();
-    let host = recommend_host("spin.toml").state_dir(state.path()).start();
+    let host = recommend_host().state_dir(state.path()).start();
     ingest(&host, &known_platform());
     let report = refresh(&host);
     assert_eq!(report["refresh"]["tutorsEmbedded"], 6, "{report}");
@@ -407,7 +409,7 @@ fn a_python_goal_gets_python_first_within_the_filters_and_never_what_was_taken()
 #[test]
 fn a_stored_recommendation_is_served_marked_stale_and_regenerated_by_the_job() {
     let state = state_with_models();
-    let host = recommend_host("spin.toml").state_dir(state.path()).start();
+    let host = recommend_host().state_dir(state.path()).start();
     ingest(&host, &known_platform());
     refresh(&host);
     let me = user("stu-py");
@@ -475,7 +477,7 @@ fn a_stored_recommendation_is_served_marked_stale_and_regenerated_by_the_job() {
 #[test]
 fn the_study_plan_orders_prerequisites_first_and_skips_completed_courses() {
     let state = state_with_models();
-    let host = recommend_host("spin.toml").state_dir(state.path()).start();
+    let host = recommend_host().state_dir(state.path()).start();
     ingest(&host, &known_platform());
     refresh(&host);
     let plan = |who: &str, goal: &str| {
@@ -547,24 +549,13 @@ fn the_study_plan_orders_prerequisites_first_and_skips_completed_courses() {
 #[test]
 fn the_cron_trigger_runs_the_job() {
     let state = state_with_models();
-    let dir = tempfile::tempdir().unwrap();
-    let manifest = std::fs::read_to_string(root().join("spin.toml"))
-        .unwrap()
-        .replace(
-            "cron_expression = \"30 * * * * *\"",
-            "cron_expression = \"* * * * * *\"",
-        )
-        .replace(
-            "source = \"target/",
-            &format!("source = \"{}/target/", root().display()),
-        );
+    let manifest = std::fs::read_to_string(root().join("spin.toml")).unwrap();
     assert!(
-        manifest.contains("\"* * * * * *\""),
+        manifest.contains("cron_expression = \"30 * * * * *\""),
         "the root manifest's recommend cron trigger moved"
     );
-    let path = dir.path().join("spin.toml");
-    std::fs::write(&path, manifest).unwrap();
-    let host = recommend_host(path.to_str().unwrap())
+    let host = recommend_host()
+        .cron_schedule("* * * * * *")
         .state_dir(state.path())
         .start();
     ingest(&host, &known_platform());
@@ -599,7 +590,7 @@ fn the_cron_trigger_runs_the_job() {
 
 #[test]
 fn students_read_their_own_admins_anyones_with_a_valid_token() {
-    let host = recommend_host("spin.toml").start();
+    let host = recommend_host().start();
     let path = "/recommendations/stu-py";
     let missing = call(&host, "GET", path, None);
     assert_eq!(missing.status, 401, "{}", missing.body);
@@ -636,7 +627,7 @@ fn students_read_their_own_admins_anyones_with_a_valid_token() {
 
 #[test]
 fn bad_requests_name_what_is_wrong() {
-    let host = recommend_host("spin.toml").start();
+    let host = recommend_host().start();
     let me = user("stu-py");
     let check = |method: &str, path: &str, body: &str, status: u16, code: &str, mention: &str| {
         let bearer = format!("Bearer {me}");
