@@ -37,8 +37,21 @@ fn prop(name: &str) -> String {
     format!("json_extract(e.properties, '$.{name}')")
 }
 
-fn slot(expr: &str) -> String {
+/// The start of the activity slot of the instant `expr` (in ms).
+pub(crate) fn slot(expr: &str) -> String {
     format!("({expr}) / {SLOT_MS} * {SLOT_MS}")
+}
+
+/// The (user, slot) pairs of activity of the events `(?1, ?2]` (as `e.user_id, slot`):
+/// every event but identity links counts.
+pub(crate) fn activity_of_new_events() -> String {
+    format!(
+        "SELECT DISTINCT e.user_id, {s} AS slot FROM analytics_events e \
+         WHERE e.seq > ?1 AND e.seq <= ?2 AND e.event_type NOT IN ('{}', '{}')",
+        UserIdentified.as_str(),
+        UserAliased.as_str(),
+        s = slot("e.timestamp_ms"),
+    )
 }
 
 use KnownType::{
@@ -226,12 +239,8 @@ pub(crate) fn upserts() -> Vec<String> {
     let amount = |name: &str| format!("json_type(e.properties, '$.{name}') = 'integer'");
     vec![
         format!(
-            "INSERT OR IGNORE INTO metric_activity (user_id, slot_ms) SELECT DISTINCT e.user_id, {s} \
-             FROM analytics_events e WHERE e.seq > ?1 AND e.seq <= ?2 \
-             AND e.event_type NOT IN ('{}', '{}')",
-            UserIdentified.as_str(),
-            UserAliased.as_str(),
-            s = slot("e.timestamp_ms"),
+            "INSERT OR IGNORE INTO metric_activity (user_id, slot_ms) {}",
+            activity_of_new_events()
         ),
         format!(
             "INSERT INTO metric_users (user_id, registered_ms, registered_seq, role) \

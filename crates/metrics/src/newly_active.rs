@@ -14,19 +14,19 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use chrono::{Days, NaiveDate};
 
 use crate::error::{MetricsError, at};
+use crate::facts;
 use crate::store::{SqlStore, SqlValue};
-use crate::time::{Granularity, SLOT_MS, Zone};
+use crate::time::{Granularity, Zone};
 
 /// Records, before the fold, the (user, slot) pairs of activity that the new events `(?1,
 /// ?2]` add.
 pub(crate) fn record_new_activity() -> String {
     format!(
-        "INSERT OR IGNORE INTO metric_new_activity (user_id, slot_ms) \
-         SELECT DISTINCT e.user_id, e.timestamp_ms / {SLOT_MS} * {SLOT_MS} AS slot \
-         FROM analytics_events e WHERE e.seq > ?1 AND e.seq <= ?2 \
-         AND e.event_type NOT IN ('user_identified', 'user_aliased') \
+        "INSERT OR IGNORE INTO metric_new_activity (user_id, slot_ms) {} \
          AND NOT EXISTS (SELECT 1 FROM metric_activity a WHERE a.user_id = e.user_id \
-           AND a.slot_ms = e.timestamp_ms / {SLOT_MS} * {SLOT_MS})"
+           AND a.slot_ms = {})",
+        facts::activity_of_new_events(),
+        facts::slot("e.timestamp_ms")
     )
 }
 
@@ -103,11 +103,12 @@ const WINDOWS: [u64; 3] = [1, 7, 28];
 
 /// The local dates each user was newly active on, and those they were active on before,
 /// from 27 days (or the month start) before their first new day to 27 days (or the month
-/// end) after their last.
+/// end) after their last; and when those who registered did.
 pub(crate) struct NewActivity {
     zone: Zone,
     new: BTreeMap<String, BTreeSet<NaiveDate>>,
     earlier: BTreeMap<String, BTreeSet<NaiveDate>>,
+    registered: Vec<(String, i64)>,
 }
 
 impl NewActivity {
@@ -139,7 +140,13 @@ impl NewActivity {
             .collect();
         let ranges = SqlValue::Text(serde_json::to_string(&ranges).unwrap_or_default());
         let earlier = by_user(store, zone, EARLIER_ACTIVITY, &[ranges]).await?;
-        Ok(Some(NewActivity { zone, new, earlier }))
+        let registered = registrations(store, new.keys()).await?;
+        Ok(Some(NewActivity {
+            zone,
+            new,
+            earlier,
+            registered,
+        }))
     }
 
     fn earlier(&self, user: &str) -> &BTreeSet<NaiveDate> {
@@ -185,26 +192,12 @@ impl NewActivity {
         store: &mut S,
         g: Granularity,
     ) -> Result<(), MetricsError> {
-        let users: Vec<&str> = self.new.keys().map(String::as_str).collect();
-        let users = SqlValue::Text(serde_json::to_string(&users).unwrap_or_default());
-        let rows = store
-            .query(REGISTRATIONS, &[users])
-            .await
-            .map_err(at("retention deltas"))?;
         let mut cells: BTreeMap<(NaiveDate, u32), i64> = BTreeMap::new();
-        for row in rows {
-            let (Some(user), Some(registered)) = (
-                row.first().and_then(SqlValue::as_str),
-                row.get(1).and_then(SqlValue::as_i64),
-            ) else {
-                return Err(MetricsError::BadRow {
-                    step: "retention deltas",
-                });
-            };
+        for (user, registered) in &self.registered {
             let Some(new) = self.new.get(user) else {
                 continue;
             };
-            let cohort = g.period_start(self.zone.date_of(registered));
+            let cohort = g.period_start(self.zone.date_of(*registered));
             let before: BTreeSet<NaiveDate> = self
                 .earlier(user)
                 .iter()
@@ -242,6 +235,30 @@ impl NewActivity {
         }
         Ok(())
     }
+}
+
+/// The registration instants of `users` (those who registered).
+async fn registrations<S: SqlStore>(
+    store: &mut S,
+    users: impl Iterator<Item = &String>,
+) -> Result<Vec<(String, i64)>, MetricsError> {
+    let users: Vec<&String> = users.collect();
+    let users = SqlValue::Text(serde_json::to_string(&users).unwrap_or_default());
+    let rows = store
+        .query(REGISTRATIONS, &[users])
+        .await
+        .map_err(at("retention deltas"))?;
+    rows.iter()
+        .map(|row| {
+            let user = row.first().and_then(SqlValue::as_str);
+            match (user, row.get(1).and_then(SqlValue::as_i64)) {
+                (Some(user), Some(at)) => Ok((user.to_owned(), at)),
+                _ => Err(MetricsError::BadRow {
+                    step: "retention deltas",
+                }),
+            }
+        })
+        .collect()
 }
 
 /// Rows `(user, slot)` as each user's local dates.
