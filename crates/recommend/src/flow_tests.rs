@@ -360,9 +360,8 @@ fn refresh_rebuild_recommend_serve_and_revalidate() {
                 .expect("row")
                 .stale
         );
-        let rebuilt = rebuild_indexes_if_stale(&mut store, &settings, now())
-            .await
-            .expect("rebuild");
+        let (rebuilt, served) =
+            run_job_then_read(&mut store, &settings, &mut cache, &mut embedder, "usr_new").await;
         assert_eq!(
             (
                 rebuilt[0].rebuilt,
@@ -371,15 +370,6 @@ fn refresh_rebuild_recommend_serve_and_revalidate() {
             ),
             (false, true, 1)
         );
-        let n = regenerate_stale(&mut store, &mut cache, &mut embedder, 10, now())
-            .await
-            .expect("regen");
-        assert_eq!(n, 1);
-        let served = recommendations_for(&mut store, "usr_new")
-            .await
-            .expect("read")
-            .expect("row");
-        assert!(!served.stale);
         assert!(
             served
                 .recommendation
@@ -571,6 +561,30 @@ fn a_corrupt_store_is_an_error_not_a_panic() {
     });
 }
 
+/// The job's steps after a refresh (rebuild the indexes, regenerate the one stale row), then
+/// `user`'s row, which must now be fresh.
+async fn run_job_then_read<S: SqlStore>(
+    store: &mut S,
+    settings: &IndexSettings,
+    cache: &mut IndexCache,
+    embedder: &mut HashingEmbedder,
+    user: &str,
+) -> (Vec<RebuildReport>, Served) {
+    let rebuilt = rebuild_indexes_if_stale(store, settings, now())
+        .await
+        .expect("rebuild");
+    let n = regenerate_stale(store, cache, embedder, 10, now())
+        .await
+        .expect("regenerate");
+    assert_eq!(n, 1, "one stale row");
+    let served = recommendations_for(store, user)
+        .await
+        .expect("read")
+        .expect("row");
+    assert!(!served.stale);
+    (rebuilt, served)
+}
+
 /// The bookings tally of every tutor, in order.
 async fn tutor_bookings<S: SqlStore>(store: &mut S) -> Vec<(String, i64)> {
     let rows = store
@@ -653,18 +667,9 @@ fn a_recommendation_generated_across_a_refresh_is_stored_stale_and_regenerated()
         assert_eq!(read, served);
 
         // The job's next run revalidates it from the folded platform.
-        rebuild_indexes_if_stale(&mut store, &IndexSettings::default(), now())
-            .await
-            .expect("rebuild");
-        let n = regenerate_stale(&mut store, &mut cache, &mut embedder, 10, now())
-            .await
-            .expect("regenerate");
-        assert_eq!(n, 1);
-        let read = recommendations_for(&mut store, "usr_new")
-            .await
-            .expect("read")
-            .expect("row");
-        assert!(!read.stale);
+        let settings = IndexSettings::default();
+        let (_, read) =
+            run_job_then_read(&mut store, &settings, &mut cache, &mut embedder, "usr_new").await;
         assert_eq!(read.recommendation.recommended_tutor_ids[0], "tut_es");
     });
 }

@@ -166,7 +166,7 @@ async fn store_row<S: SqlStore>(
     r: &Recommendation,
     basis: i64,
 ) -> Result<bool, RecommendError> {
-    let rows = query(
+    let stale = single_i64(
         store,
         &format!(
             "INSERT INTO recommendations (user_id, recommendation_id, recommended_tutor_ids, \
@@ -193,13 +193,11 @@ async fn store_row<S: SqlStore>(
         ],
         "store recommendation",
     )
-    .await?;
-    match rows.first() {
-        Some(row) => Ok(Cols::new(row, "store recommendation").i64(0)? != 0),
-        None => Err(RecommendError::BadRow {
-            step: "store recommendation",
-        }),
-    }
+    .await?
+    .ok_or(RecommendError::BadRow {
+        step: "store recommendation",
+    })?;
+    Ok(stale != 0)
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {
