@@ -603,6 +603,63 @@ async fn tutor_bookings<S: SqlStore>(store: &mut S) -> Vec<(String, i64)> {
 }
 
 #[test]
+fn catalog_rows_are_read_once_between_folds_and_again_after_one() {
+    block_on(async {
+        let mut store = TestStore::new().await;
+        store.ingest(&platform()).await;
+        let mut embedder = HashingEmbedder::default();
+        refresh_profiles(&mut store, &mut embedder, now())
+            .await
+            .expect("refresh");
+        let settings = IndexSettings::default();
+        rebuild_indexes_if_stale(&mut store, &settings, now())
+            .await
+            .expect("rebuild");
+        let mut cache = IndexCache::new();
+        let tutors = async |store: &mut TestStore, cache: &mut IndexCache| {
+            recommend_tutors(
+                store,
+                cache,
+                &mut HashingEmbedder::default(),
+                "usr_old",
+                &Filters::default(),
+                5,
+            )
+            .await
+            .expect("tutors")
+        };
+
+        let first = tutors(&mut store, &mut cache).await;
+        let reads = cache.catalog.reads;
+        assert!(reads > 0);
+        assert_eq!(tutors(&mut store, &mut cache).await, first);
+        assert_eq!(
+            cache.catalog.reads, reads,
+            "served from the instance's cache"
+        );
+
+        // A fold changes a candidate: the cache is dropped, and what it then serves is what
+        // an instance with an empty cache serves.
+        store
+            .ingest(&[event(
+                "v3",
+                "usr_peer",
+                "review_submitted",
+                "2026-01-10T00:00:00Z",
+                json!({"rating": 1, "tutorId": "tut_py2"}),
+            )])
+            .await;
+        refresh_profiles(&mut store, &mut embedder, now())
+            .await
+            .expect("refresh");
+        let after = tutors(&mut store, &mut cache).await;
+        assert!(cache.catalog.reads > reads, "read again after the fold");
+        assert_eq!(after, tutors(&mut store, &mut IndexCache::new()).await);
+        assert_ne!(after, first, "the new rating changes the scores");
+    });
+}
+
+#[test]
 fn two_refreshes_at_once_fold_each_event_once() {
     block_on(async {
         let dir = tempfile::tempdir().expect("dir");

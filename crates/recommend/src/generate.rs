@@ -3,6 +3,7 @@
 //! the best-rated items that pass the filters; then the ranker.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use sql_store::{SqlStore, SqlValue};
 
@@ -64,6 +65,7 @@ pub(crate) async fn recommend<S: SqlStore>(
     if limit == 0 {
         return Ok(Vec::new());
     }
+    cache.catalog.sync(store).await?;
     let view = match cache.manifest(store, kind).await? {
         Some((_, manifest)) => {
             let entries = select_shards(&manifest, student, filters);
@@ -82,20 +84,30 @@ pub(crate) async fn recommend<S: SqlStore>(
         Some(s) => vec![s.to_lowercase()],
         None => student.subjects.iter().map(|s| s.to_lowercase()).collect(),
     };
-    let near = fallback(store, kind, filters, &subjects).await?;
+    let near = best_rated(store, cache, kind, filters, &subjects).await?;
     if near.len() < limit + student.taken.len() && !subjects.is_empty() && filters.subject.is_none()
     {
         // The student's subjects have too few items that pass the filters: look further.
-        ids.extend(fallback(store, kind, filters, &[]).await?);
+        ids.extend(
+            best_rated(store, cache, kind, filters, &[])
+                .await?
+                .iter()
+                .cloned(),
+        );
     }
-    ids.extend(near);
+    ids.extend(near.iter().cloned());
     let ctx = RankContext {
         taken: student.taken.clone(),
         level: student.level(),
         goal: student.goals.first().map(|g| g.text.clone()),
         has_history: !student.taken.is_empty(),
     };
-    let mut candidates = details(store, kind, &ids).await?;
+    let mut candidates = cache
+        .catalog
+        .details(kind, &ids, async |missing| {
+            details(store, kind, &missing).await
+        })
+        .await?;
     for c in &mut candidates {
         c.vector = view.vector(&c.id);
         c.similarity = match (similarity.get(&c.id), &student.query, &c.vector) {
@@ -191,6 +203,30 @@ async fn collaborative<S: SqlStore>(
     ))
 }
 
+/// [`fallback`], through the instance's catalog cache.
+async fn best_rated<S: SqlStore>(
+    store: &mut S,
+    cache: &mut IndexCache,
+    kind: Kind,
+    filters: &Filters,
+    subjects: &[String],
+) -> Result<Arc<Vec<String>>, RecommendError> {
+    let key = serde_json::json!([
+        kind.as_str(),
+        subjects,
+        filters.min_price,
+        filters.max_price,
+        filters.currency,
+        filters.language,
+        filters.level.map(Level::as_str),
+    ])
+    .to_string();
+    cache
+        .catalog
+        .best_rated(key, async || fallback(store, kind, filters, subjects).await)
+        .await
+}
+
 /// The best-rated items of `subjects` (lower-cased; none: any) that pass the filters.
 async fn fallback<S: SqlStore>(
     store: &mut S,
@@ -253,9 +289,8 @@ async fn fallback<S: SqlStore>(
 async fn details<S: SqlStore>(
     store: &mut S,
     kind: Kind,
-    ids: &BTreeSet<String>,
+    ids: &[&String],
 ) -> Result<Vec<Candidate>, RecommendError> {
-    let ids: Vec<&String> = ids.iter().collect();
     let sql = match kind {
         Kind::Tutor => {
             "SELECT tutor_id, name, subjects, languages, hourly_rate, currency, rating_sum, \
@@ -268,7 +303,7 @@ async fn details<S: SqlStore>(
              WHERE course_id IN (SELECT value FROM json_each(?1)) ORDER BY course_id"
         }
     };
-    let rows = query(store, sql, &[crate::json_param(&ids)], "candidates").await?;
+    let rows = query(store, sql, &[crate::json_param(ids)], "candidates").await?;
     rows.iter()
         .map(|r| {
             let c = Cols::new(r, "candidates");

@@ -44,6 +44,7 @@
 //! # let _ = (served, tutors, plan); Ok(()) }
 //! ```
 
+mod catalog;
 pub mod collaborative;
 mod embed;
 mod embed_cache;

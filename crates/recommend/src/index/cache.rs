@@ -4,7 +4,8 @@
 //! static (`thread_local!` or a `Mutex`) and passes it to every call. Each call checks the
 //! stored manifest version (one indexed read); shards are decoded on first use and kept by
 //! fingerprint, so a rebuild that changed one subject leaves the others' decoded shards
-//! in place.
+//! in place. It carries the instance's [`CatalogCache`] too (catalog rows, valid until
+//! the next fold).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use sql_store::SqlStore;
 
 use super::{Kind, Manifest, QVec, Shard, ShardEntry};
+use crate::catalog::CatalogCache;
 use crate::error::{RecommendError, decode};
 use crate::sql::{Cols, query};
 
@@ -31,6 +33,7 @@ pub struct CacheStats {
 pub struct IndexCache {
     manifests: HashMap<Kind, (i64, Arc<Manifest>)>,
     shards: HashMap<(Kind, String), Arc<Shard>>,
+    pub(crate) catalog: CatalogCache,
     /// Usage counters.
     pub stats: CacheStats,
 }
