@@ -1,5 +1,6 @@
-//! The decoded indexes, kept in a thread-local between the requests one instance serves
-//! (Spin reuses an instance for up to 128 requests, 16 at once).
+//! The decoded indexes and the catalog rows read since the last fold (`recommend::IndexCache`),
+//! kept in a thread-local between the requests one instance serves (Spin reuses an instance
+//! for up to 128 requests, 16 at once).
 
 use std::cell::RefCell;
 use std::ops::{Deref, DerefMut};
