@@ -38,7 +38,7 @@ fn top(
     let mut best: HashMap<&str, f32> = HashMap::new();
     for shard in shards {
         for hit in search(shard) {
-            let id = shard.ids()[hit.item as usize].as_str();
+            let id = shard.id(hit.item);
             let e = best.entry(id).or_insert(f32::MIN);
             *e = e.max(hit.similarity);
         }

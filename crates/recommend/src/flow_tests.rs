@@ -474,6 +474,8 @@ fn an_index_of_the_older_format_is_dropped_and_built_again() {
             "CREATE TABLE rec_index_shards (kind TEXT NOT NULL, fingerprint TEXT NOT NULL, \
              data BLOB NOT NULL, PRIMARY KEY (kind, fingerprint))",
             "INSERT INTO rec_index_shards VALUES ('tutor', 'f', x'0102')",
+            "CREATE TABLE rec_index_shards_v2 (kind TEXT NOT NULL, fingerprint TEXT NOT NULL, \
+             data BLOB NOT NULL, PRIMARY KEY (kind, fingerprint))",
         ] {
             store.execute(sql, &[]).await.expect("old table");
         }
@@ -483,7 +485,7 @@ fn an_index_of_the_older_format_is_dropped_and_built_again() {
             .expect("refresh");
         let old = store
             .query(
-                "SELECT name FROM sqlite_master WHERE name IN ('rec_index_manifest', 'rec_index_shards')",
+                "SELECT name FROM sqlite_master WHERE name IN ('rec_index_manifest', 'rec_index_shards', 'rec_index_shards_v2')",
                 &[],
             )
             .await
@@ -525,7 +527,7 @@ fn a_corrupt_store_is_an_error_not_a_panic() {
             .await
             .expect("rebuild");
         store
-            .execute("UPDATE rec_index_shards_v2 SET data = x'ff'", &[])
+            .execute("UPDATE rec_index_shards_v3 SET data = x'ff'", &[])
             .await
             .expect("corrupt");
         let mut cache = IndexCache::new();
@@ -540,7 +542,7 @@ fn a_corrupt_store_is_an_error_not_a_panic() {
         .await;
         assert!(matches!(err, Err(RecommendError::Decode { .. })), "{err:?}");
         store
-            .execute("UPDATE rec_index_manifest_v2 SET manifest = x'ff'", &[])
+            .execute("UPDATE rec_index_manifest_v3 SET manifest = x'ff'", &[])
             .await
             .expect("corrupt");
         let err = rebuild_indexes_if_stale(&mut store, &IndexSettings::default(), now()).await;

@@ -35,7 +35,7 @@
 //! recommend::refresh_profiles(store, &mut embedder, now).await?;
 //! recommend::rebuild_indexes_if_stale(store, &IndexSettings::default(), now).await?;
 //! let served = match recommend::recommendations_for(store, "usr_1").await? {
-//!     Some(served) => served.recommendation,
+//!     Some(served) => served,
 //!     None => recommend::generate_recommendations(store, &mut cache, &mut embedder, "usr_1", now).await?,
 //! };
 //! let python = Filters { subject: Some("Python".into()), ..Filters::default() };

@@ -106,14 +106,17 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     text_hash TEXT PRIMARY KEY,
     vector BLOB NOT NULL -- little-endian f32s
 )",
-    // The indexes' tables carry their format: `_v2` stores each quantized vector as one byte
-    // string. Tables of an older format are dropped, and the next refresh builds the indexes
-    // again (requests meanwhile rank the collaborative and best-rated candidates).
+    // The indexes' tables carry their format: `_v3` stores a shard's ids as one string and a
+    // flat shard's vectors as one matrix. Tables of an older format are dropped, and the next
+    // refresh builds the indexes again (requests meanwhile rank the collaborative and
+    // best-rated candidates).
     "DROP TABLE IF EXISTS rec_index_manifest",
     "DROP TABLE IF EXISTS rec_index_shards",
+    "DROP TABLE IF EXISTS rec_index_manifest_v2",
+    "DROP TABLE IF EXISTS rec_index_shards_v2",
     // The current index of each kind: its version, the embedding version it was built from,
     // and its manifest (shard names, fingerprints, sizes, centroids).
-    "CREATE TABLE IF NOT EXISTS rec_index_manifest_v2 (
+    "CREATE TABLE IF NOT EXISTS rec_index_manifest_v3 (
     kind TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
     source_version INTEGER NOT NULL,
@@ -121,7 +124,7 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     manifest BLOB NOT NULL
 )",
     // Shards by content fingerprint: an unchanged shard is kept across versions.
-    "CREATE TABLE IF NOT EXISTS rec_index_shards_v2 (
+    "CREATE TABLE IF NOT EXISTS rec_index_shards_v3 (
     kind TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     data BLOB NOT NULL,

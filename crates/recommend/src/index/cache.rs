@@ -53,7 +53,7 @@ impl IndexCache {
         let params = [kind.as_str().into()];
         let rows = query(
             store,
-            "SELECT version FROM rec_index_manifest_v2 WHERE kind = ?1",
+            "SELECT version FROM rec_index_manifest_v3 WHERE kind = ?1",
             &params,
             "index version",
         )
@@ -69,7 +69,7 @@ impl IndexCache {
         }
         let rows = query(
             store,
-            "SELECT version, manifest FROM rec_index_manifest_v2 WHERE kind = ?1",
+            "SELECT version, manifest FROM rec_index_manifest_v3 WHERE kind = ?1",
             &params,
             "manifest",
         )
@@ -107,7 +107,7 @@ impl IndexCache {
         }
         let rows = query(
             store,
-            "SELECT data FROM rec_index_shards_v2 WHERE kind = ?1 AND fingerprint = ?2",
+            "SELECT data FROM rec_index_shards_v3 WHERE kind = ?1 AND fingerprint = ?2",
             &[kind.as_str().into(), entry.fingerprint.as_str().into()],
             "index shard",
         )
@@ -162,7 +162,7 @@ impl IndexView {
         let mut best: HashMap<&str, f32> = HashMap::new();
         for shard in &self.shards {
             for hit in shard.search(&q, k) {
-                let id = shard.ids()[hit.item as usize].as_str();
+                let id = shard.id(hit.item);
                 let e = best.entry(id).or_insert(f32::MIN);
                 *e = e.max(hit.similarity);
             }
@@ -176,9 +176,6 @@ impl IndexView {
 
     /// The (approximate) vector of an item, if one of the shards holds it.
     pub fn vector(&self, id: &str) -> Option<Vec<f32>> {
-        self.shards
-            .iter()
-            .find_map(|s| s.vector(id))
-            .map(QVec::to_f32)
+        self.shards.iter().find_map(|s| s.vector(id))
     }
 }

@@ -46,7 +46,7 @@ fn recall_f32(
         let approx: Vec<&str> = shard
             .search(&QVec::new(q), k)
             .iter()
-            .map(|h| shard.ids()[h.item as usize].as_str())
+            .map(|h| shard.id(h.item))
             .collect();
         found += exact[..k]
             .iter()
@@ -71,12 +71,12 @@ fn shards_round_trip_and_find_items_by_id() {
         assert_eq!(shard.is_exact(), settings.exact_below > 0);
         let decoded = Shard::decode(&shard.encode()).expect("decode");
         assert_eq!((decoded.len(), decoded.is_empty()), (300, false));
-        let v = decoded.vector("item-00042").expect("vector").to_f32();
+        let v = decoded.vector("item-00042").expect("vector");
         assert!(crate::dot(&v, &items[42].1) > 0.99);
         assert!(decoded.vector("nope").is_none());
         let q = QVec::new(&items[42].1);
         let hits = decoded.search(&q, 5);
-        assert_eq!(decoded.ids()[hits[0].item as usize], "item-00042");
+        assert_eq!(decoded.id(hits[0].item), "item-00042");
         assert!(hits.windows(2).all(|w| w[0].similarity >= w[1].similarity));
         assert_eq!(decoded.search_exact(&q, 5)[0], hits[0]);
     }
