@@ -377,6 +377,7 @@ mod tests {
                     .expect("co-takers"),
                 ..Student::default()
             };
+            assert_eq!(student.co_takers, [vec!["b", "c"], vec!["a"]]);
             let scores = collaborative(&mut store, &student, Kind::Tutor)
                 .await
                 .expect("collaborative");

@@ -120,45 +120,34 @@ pub(crate) async fn load<S: SqlStore, E: Embedder>(
     Ok(student)
 }
 
-/// See [`Student::co_takers`]: one read of the student's latest items, then their other
-/// takers through the item index, in id order, stopping at the limit.
+/// See [`Student::co_takers`]: one statement reads the student's latest items and, for
+/// each, its other takers through the item index, in id order, stopping at the limit (a
+/// statement per item cost a round trip through the host each).
 pub(crate) async fn co_takers<S: SqlStore>(
     store: &mut S,
     user_id: &str,
 ) -> Result<Vec<Vec<String>>, RecommendError> {
     let rows = query(
         store,
-        "SELECT item_kind, item_id FROM rec_interactions WHERE user_id = ?1 \
-         GROUP BY item_kind, item_id ORDER BY MAX(last_ms) DESC, item_kind, item_id LIMIT ?2",
-        &[user_id.into(), (RECENT_ITEMS as i64).into()],
-        "recent items",
+        "SELECT (SELECT json_group_array(user_id) FROM ( \
+           SELECT DISTINCT t.user_id FROM rec_interactions t \
+           WHERE t.item_kind = r.item_kind AND t.item_id = r.item_id AND t.user_id <> ?1 \
+           ORDER BY t.user_id LIMIT ?3)) \
+         FROM (SELECT item_kind, item_id, MAX(last_ms) AS at FROM rec_interactions \
+           WHERE user_id = ?1 GROUP BY item_kind, item_id \
+           ORDER BY at DESC, item_kind, item_id LIMIT ?2) r \
+         ORDER BY r.at DESC, r.item_kind, r.item_id",
+        &[
+            user_id.into(),
+            (RECENT_ITEMS as i64).into(),
+            (TAKERS_PER_ITEM as i64).into(),
+        ],
+        "co-takers",
     )
     .await?;
-    let mut samples = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let c = Cols::new(r, "recent items");
-        let (item_kind, item_id) = (c.str(0)?.to_owned(), c.str(1)?.to_owned());
-        let takers = query(
-            store,
-            "SELECT DISTINCT user_id FROM rec_interactions \
-             WHERE item_kind = ?1 AND item_id = ?2 AND user_id <> ?3 ORDER BY user_id LIMIT ?4",
-            &[
-                item_kind.into(),
-                item_id.into(),
-                user_id.into(),
-                (TAKERS_PER_ITEM as i64).into(),
-            ],
-            "co-takers",
-        )
-        .await?;
-        samples.push(
-            takers
-                .iter()
-                .map(|t| Ok(Cols::new(t, "co-takers").str(0)?.to_owned()))
-                .collect::<Result<_, RecommendError>>()?,
-        );
-    }
-    Ok(samples)
+    rows.iter()
+        .map(|r| Cols::new(r, "co-takers").strings(0))
+        .collect()
 }
 
 async fn history_vectors<S: SqlStore>(
