@@ -28,43 +28,53 @@ pub(super) mod i8_bytes {
     }
 }
 
-/// `f32`s as one byte string, little-endian.
-pub(super) mod le_f32s {
+/// Numbers of 4 bytes, as one byte string, little-endian.
+pub(super) mod le_words {
     use serde::{Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(values: &[f32], serializer: S) -> Result<S::Ok, S::Error> {
-        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        serializer.serialize_bytes(&bytes)
+    /// A number stored as 4 little-endian bytes.
+    pub trait Word: Copy {
+        fn to_le(self) -> [u8; 4];
+        fn from_le(bytes: [u8; 4]) -> Self;
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<f32>, D::Error> {
-        let bytes: serde_bytes::ByteBuf = serde::Deserialize::deserialize(deserializer)?;
-        words(&bytes).map(|w| w.map(f32::from_le_bytes).collect())
-    }
-
-    /// The 4-byte words of `bytes`, or an error if its length is not a multiple of 4.
-    pub(crate) fn words<E: serde::de::Error>(
-        bytes: &[u8],
-    ) -> Result<impl Iterator<Item = [u8; 4]> + '_, E> {
-        if !bytes.len().is_multiple_of(4) {
-            return Err(E::custom("a byte string of 4-byte words"));
+    impl Word for u32 {
+        fn to_le(self) -> [u8; 4] {
+            self.to_le_bytes()
         }
-        Ok(bytes.chunks_exact(4).map(|w| [w[0], w[1], w[2], w[3]]))
+        fn from_le(bytes: [u8; 4]) -> Self {
+            u32::from_le_bytes(bytes)
+        }
     }
-}
 
-/// `u32`s as one byte string, little-endian.
-pub(super) mod le_u32s {
-    use serde::{Deserializer, Serializer};
+    impl Word for f32 {
+        fn to_le(self) -> [u8; 4] {
+            self.to_le_bytes()
+        }
+        fn from_le(bytes: [u8; 4]) -> Self {
+            f32::from_le_bytes(bytes)
+        }
+    }
 
-    pub fn serialize<S: Serializer>(values: &[u32], serializer: S) -> Result<S::Ok, S::Error> {
-        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    pub fn serialize<T: Word, S: Serializer>(
+        values: &[T],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le()).collect();
         serializer.serialize_bytes(&bytes)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u32>, D::Error> {
+    pub fn deserialize<'de, T: Word, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<T>, D::Error> {
         let bytes: serde_bytes::ByteBuf = serde::Deserialize::deserialize(deserializer)?;
-        super::le_f32s::words(&bytes).map(|w| w.map(u32::from_le_bytes).collect())
+        if !bytes.len().is_multiple_of(4) {
+            return Err(serde::de::Error::custom("a byte string of 4-byte words"));
+        }
+        Ok(bytes
+            .chunks_exact(4)
+            .map(|w| T::from_le([w[0], w[1], w[2], w[3]]))
+            .collect())
     }
 }
 

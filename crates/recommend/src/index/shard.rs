@@ -4,7 +4,7 @@
 use instant_distance::{Builder, Hnsw, PointId, Search};
 use serde::{Deserialize, Serialize};
 
-use super::quant::{QVec, i8_bytes, le_f32s, le_u32s};
+use super::quant::{QVec, i8_bytes, le_words};
 use crate::error::{RecommendError, decode};
 
 /// How shards are built.
@@ -54,7 +54,7 @@ struct Matrix {
     dim: u32,
     #[serde(with = "i8_bytes")]
     values: Vec<i8>,
-    #[serde(with = "le_f32s")]
+    #[serde(with = "le_words")]
     scales: Vec<f32>,
 }
 
@@ -92,9 +92,9 @@ impl Matrix {
 #[derive(Serialize, Deserialize)]
 struct Stored {
     ids: String,
-    #[serde(with = "le_u32s")]
+    #[serde(with = "le_words")]
     ends: Vec<u32>,
-    #[serde(with = "le_u32s")]
+    #[serde(with = "le_words")]
     by_id: Vec<u32>,
     body: Body,
 }
