@@ -374,28 +374,22 @@ fn refresh_over_http_serves_the_exact_numbers_and_is_idempotent() {
 
 #[test]
 fn the_cron_trigger_refreshes_on_its_schedule() {
-    // The root manifest, ticking every second instead of every minute.
-    let dir = tempfile::tempdir().unwrap();
-    let manifest = std::fs::read_to_string(root().join("spin.toml"))
-        .unwrap()
-        .replace(
-            "cron_expression = \"0 * * * * *\"",
-            "cron_expression = \"* * * * * *\"",
-        )
-        .replace(
-            "source = \"target/",
-            &format!("source = \"{}/target/", root().display()),
-        );
+    let manifest = std::fs::read_to_string(root().join("spin.toml")).unwrap();
     assert!(
-        manifest.contains("\"* * * * * *\""),
-        "the root manifest's cron trigger moved"
+        manifest.contains("cron_expression = \"0 * * * * *\""),
+        "the root manifest's metrics cron trigger moved"
     );
-    let path = dir.path().join("spin.toml");
-    std::fs::write(&path, manifest).unwrap();
-
-    let host = metrics_host(path.to_str().unwrap())
-        .state_dir(&dir.path().join("state"))
+    // The root manifest, its metrics trigger ticking every second instead of every minute.
+    let host = metrics_host("spin.toml")
+        .cron_schedule_of("metrics", "* * * * * *")
         .start();
+    let banner = host.banner.lock().unwrap().clone();
+    for scheduled in [
+        "component metrics with cron expression '* * * * * *'",
+        &format!("component recommend with cron expression '{NEVER}'"),
+    ] {
+        assert!(banner.contains(scheduled), "{banner}");
+    }
     ingest_known_stream(&host);
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {

@@ -555,7 +555,7 @@ fn the_cron_trigger_runs_the_job() {
         "the root manifest's recommend cron trigger moved"
     );
     let host = recommend_host()
-        .cron_schedule("* * * * * *")
+        .cron_schedule_of("recommend", "* * * * * *")
         .state_dir(state.path())
         .start();
     ingest(&host, &known_platform());

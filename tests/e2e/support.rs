@@ -89,7 +89,9 @@ pub struct HostBuilder {
     env: Vec<(String, String)>,
     state_dir: Option<PathBuf>,
     listen: Option<String>,
-    cron: Option<String>,
+    /// The schedule every cron trigger runs on, or only the named component's (the others
+    /// then never fire).
+    cron: Option<(String, Option<String>)>,
 }
 
 /// A cron schedule that does not fire while a test runs (midnight on January 1st).
@@ -111,29 +113,56 @@ impl HostBuilder {
     /// Serves a copy of the manifest whose cron triggers all run on `schedule`, so a test
     /// decides when the scheduled jobs run (a minute's tick must not race its requests).
     pub fn cron_schedule(mut self, schedule: &str) -> Self {
-        self.cron = Some(schedule.to_owned());
+        self.cron = Some((schedule.to_owned(), None));
+        self
+    }
+
+    /// Like [`HostBuilder::cron_schedule`], for `component`'s cron triggers only: the others
+    /// never fire.
+    pub fn cron_schedule_of(mut self, component: &str, schedule: &str) -> Self {
+        self.cron = Some((schedule.to_owned(), Some(component.to_owned())));
         self
     }
 
     /// The manifest copy `cron_schedule` asks for, in `dir`, its sources made absolute.
-    fn rescheduled(&self, schedule: &str, dir: &Path) -> PathBuf {
+    fn rescheduled(&self, schedule: &str, only: Option<&str>, dir: &Path) -> PathBuf {
         let base = self.manifest.parent().unwrap();
-        let text: Vec<String> = std::fs::read_to_string(&self.manifest)
-            .unwrap()
-            .lines()
-            .map(|line| {
+        let text = std::fs::read_to_string(&self.manifest).unwrap();
+        let mut out: Vec<String> = Vec::new();
+        // The lines of the `[[trigger.cron]]` table being read.
+        let mut table: Vec<String> = Vec::new();
+        let flush = |table: &mut Vec<String>, out: &mut Vec<String>| {
+            let component = table
+                .iter()
+                .find_map(|l| l.strip_prefix("component = "))
+                .map(|c| c.trim_matches('"').to_owned());
+            let runs = only.is_none() || only == component.as_deref();
+            let schedule = if runs { schedule } else { NEVER };
+            out.extend(table.drain(..).map(|line| {
                 if line.starts_with("cron_expression = ") {
                     format!("cron_expression = \"{schedule}\"")
                 } else {
-                    line.replace(
-                        "source = \"target/",
-                        &format!("source = \"{}/target/", base.display()),
-                    )
+                    line
                 }
-            })
-            .collect();
+            }));
+        };
+        for line in text.lines() {
+            if line.starts_with('[') {
+                flush(&mut table, &mut out);
+            }
+            let line = line.replace(
+                "source = \"target/",
+                &format!("source = \"{}/target/", base.display()),
+            );
+            if line == "[[trigger.cron]]" || !table.is_empty() {
+                table.push(line);
+            } else {
+                out.push(line);
+            }
+        }
+        flush(&mut table, &mut out);
         let path = dir.join("spin.toml");
-        std::fs::write(&path, text.join("\n")).unwrap();
+        std::fs::write(&path, out.join("\n")).unwrap();
         path
     }
 
@@ -169,7 +198,7 @@ impl HostBuilder {
             .clone()
             .unwrap_or_else(|| "127.0.0.1:0".to_owned());
         let manifest = match &self.cron {
-            Some(schedule) => self.rescheduled(schedule, state_dir),
+            Some((schedule, only)) => self.rescheduled(schedule, only.as_deref(), state_dir),
             None => self.manifest.clone(),
         };
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_spin-local"));
