@@ -154,7 +154,8 @@ impl Shard {
         let n = stored.ends.len();
         let items = match &stored.body {
             Body::Exact(m) => {
-                let whole = m.values.len() == m.len() * m.dim as usize;
+                // Checked: a corrupt `dim` must not wrap around to a plausible size.
+                let whole = m.len().checked_mul(m.dim as usize) == Some(m.values.len());
                 if whole { m.len() } else { usize::MAX }
             }
             Body::Hnsw(graph) => graph.iter().count(),
@@ -323,7 +324,7 @@ mod tests {
             Shard::decode(&postcard::to_stdvec(&stored).expect("encode")).err()
         };
         assert!(corrupt(&|_| ()).is_none());
-        let broken: [&dyn Fn(&mut Stored); 6] = [
+        let broken: [&dyn Fn(&mut Stored); 7] = [
             &|s| s.ends[0] = 99,
             &|s| s.ends.swap(0, 1),
             // Inside the two bytes of "ä".
@@ -335,6 +336,12 @@ mod tests {
             &|s| {
                 if let Body::Exact(m) = &mut s.body {
                     m.values.pop();
+                }
+            },
+            // Times the item count, more than a 32-bit `usize` holds.
+            &|s| {
+                if let Body::Exact(m) = &mut s.body {
+                    m.dim = u32::MAX;
                 }
             },
         ];
