@@ -3,7 +3,8 @@
 //!
 //! Students of one subject share most of them: the same best-rated list, and candidates
 //! from the same shards. Every change to the read models is a fold, and a fold moves
-//! `rec_state.last_seq` in its transaction; so a request reads `last_seq` first and keeps
+//! `rec_state.last_seq` in its transaction; so a request reads `last_seq` first (once: a
+//! study plan ranks several times) and keeps
 //! what is cached only while it has not moved. An entry read after a fold under the older
 //! `last_seq` is dropped at the next request, never served past that fold.
 
@@ -36,8 +37,12 @@ pub(crate) struct CatalogCache {
 }
 
 impl CatalogCache {
-    /// Drops everything if a fold committed since the cached rows were read.
-    pub(crate) async fn sync<S: SqlStore>(&mut self, store: &mut S) -> Result<(), RecommendError> {
+    /// Drops everything if a fold committed since the cached rows were read; returns the
+    /// `last_seq` now current. Each request calls it once, before it reads the catalog.
+    pub(crate) async fn sync<S: SqlStore>(
+        &mut self,
+        store: &mut S,
+    ) -> Result<Option<i64>, RecommendError> {
         let last = single_i64(store, LAST_FOLDED, &[], "catalog basis").await?;
         if last != self.basis {
             self.best_rated.clear();
@@ -45,7 +50,7 @@ impl CatalogCache {
             self.details_len = 0;
             self.basis = last;
         }
-        Ok(())
+        Ok(last)
     }
 
     /// The best-rated list under `key`, or `read`'s answer, kept.

@@ -167,6 +167,19 @@ fn platform() -> Vec<events::AnalyticsEvent> {
     ]
 }
 
+/// The platform's events in a new store, folded and indexed with the default settings.
+async fn indexed_platform() -> TestStore {
+    let mut store = TestStore::new().await;
+    store.ingest(&platform()).await;
+    refresh_profiles(&mut store, &mut HashingEmbedder::default(), now())
+        .await
+        .expect("refresh");
+    rebuild_indexes_if_stale(&mut store, &IndexSettings::default(), now())
+        .await
+        .expect("rebuild");
+    store
+}
+
 #[test]
 fn refresh_rebuild_recommend_serve_and_revalidate() {
     block_on(async {
@@ -379,6 +392,7 @@ fn refresh_rebuild_recommend_serve_and_revalidate() {
         assert_eq!(cache.stats.manifest_loads, 3, "{:?}", cache.stats);
 
         // A study plan for the old student: py1 is completed, pandas then ml, then a tutor.
+        let last_seq_reads = store.last_seq_reads;
         let plan = study_plan(
             &mut store,
             &mut cache,
@@ -397,6 +411,11 @@ fn refresh_rebuild_recommend_serve_and_revalidate() {
             })
             .collect();
         assert_eq!(courses, ["pandas", "ml"], "{plan:?}");
+        assert_eq!(
+            store.last_seq_reads - last_seq_reads,
+            1,
+            "one catalog sync for a plan that ranks tutors per subject"
+        );
         assert!(plan.skipped.iter().any(|s| s.course_id == "py1"));
         assert!(
             matches!(plan.steps.last(), Some(PlanStep::TutorSessions { subject, .. }) if subject == "Data Science")
@@ -517,15 +536,7 @@ fn an_index_of_the_older_format_is_dropped_and_built_again() {
 #[test]
 fn a_corrupt_store_is_an_error_not_a_panic() {
     block_on(async {
-        let mut store = TestStore::new().await;
-        let mut embedder = HashingEmbedder::default();
-        store.ingest(&platform()).await;
-        refresh_profiles(&mut store, &mut embedder, now())
-            .await
-            .expect("refresh");
-        rebuild_indexes_if_stale(&mut store, &IndexSettings::default(), now())
-            .await
-            .expect("rebuild");
+        let mut store = indexed_platform().await;
         store
             .execute("UPDATE rec_index_shards_v3 SET data = x'ff'", &[])
             .await
@@ -534,7 +545,7 @@ fn a_corrupt_store_is_an_error_not_a_panic() {
         let err = recommend_tutors(
             &mut store,
             &mut cache,
-            &mut embedder,
+            &mut HashingEmbedder::default(),
             "usr_new",
             &Filters::default(),
             3,
@@ -607,16 +618,7 @@ async fn tutor_bookings<S: SqlStore>(store: &mut S) -> Vec<(String, i64)> {
 #[test]
 fn catalog_rows_are_read_once_between_folds_and_again_after_one() {
     block_on(async {
-        let mut store = TestStore::new().await;
-        store.ingest(&platform()).await;
-        let mut embedder = HashingEmbedder::default();
-        refresh_profiles(&mut store, &mut embedder, now())
-            .await
-            .expect("refresh");
-        let settings = IndexSettings::default();
-        rebuild_indexes_if_stale(&mut store, &settings, now())
-            .await
-            .expect("rebuild");
+        let mut store = indexed_platform().await;
         let mut cache = IndexCache::new();
         let tutors = async |store: &mut TestStore, cache: &mut IndexCache| {
             recommend_tutors(
@@ -631,7 +633,13 @@ fn catalog_rows_are_read_once_between_folds_and_again_after_one() {
             .expect("tutors")
         };
 
+        let last_seq_reads = store.last_seq_reads;
         let first = tutors(&mut store, &mut cache).await;
+        assert_eq!(
+            store.last_seq_reads - last_seq_reads,
+            1,
+            "the catalog synced once"
+        );
         let reads = cache.catalog.reads;
         assert!(reads > 0);
         assert_eq!(tutors(&mut store, &mut cache).await, first);
@@ -651,7 +659,7 @@ fn catalog_rows_are_read_once_between_folds_and_again_after_one() {
                 json!({"rating": 1, "tutorId": "tut_py2"}),
             )])
             .await;
-        refresh_profiles(&mut store, &mut embedder, now())
+        refresh_profiles(&mut store, &mut HashingEmbedder::default(), now())
             .await
             .expect("refresh");
         let after = tutors(&mut store, &mut cache).await;

@@ -35,6 +35,7 @@ pub async fn recommend_tutors<S: SqlStore, E: Embedder>(
     filters: &Filters,
     limit: usize,
 ) -> Result<Vec<RecommendedItem>, RecommendError> {
+    cache.catalog.sync(store).await?;
     let student = student::load(store, embedder, user_id).await?;
     recommend(store, cache, &student, Kind::Tutor, filters, limit).await
 }
@@ -49,11 +50,13 @@ pub async fn recommend_courses<S: SqlStore, E: Embedder>(
     filters: &Filters,
     limit: usize,
 ) -> Result<Vec<RecommendedItem>, RecommendError> {
+    cache.catalog.sync(store).await?;
     let student = student::load(store, embedder, user_id).await?;
     recommend(store, cache, &student, Kind::Course, filters, limit).await
 }
 
-/// Ranks items of one kind for a loaded student.
+/// Ranks items of one kind for a loaded student. The request has synced the catalog cache
+/// (`cache.catalog.sync`) before.
 pub(crate) async fn recommend<S: SqlStore>(
     store: &mut S,
     cache: &mut IndexCache,
@@ -65,7 +68,6 @@ pub(crate) async fn recommend<S: SqlStore>(
     if limit == 0 {
         return Ok(Vec::new());
     }
-    cache.catalog.sync(store).await?;
     let view = match cache.manifest(store, kind).await? {
         Some((_, manifest)) => {
             let entries = select_shards(&manifest, student, filters);

@@ -95,9 +95,7 @@ pub async fn generate_recommendations<S: SqlStore, E: Embedder>(
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Served, RecommendError> {
-    let basis = single_i64(store, LAST_FOLDED, &[], "state")
-        .await?
-        .unwrap_or(0);
+    let basis = cache.catalog.sync(store).await?.unwrap_or(0);
     let student = student::load(store, embedder, user_id).await?;
     let filters = Filters::default();
     let tutors = recommend(store, cache, &student, Kind::Tutor, &filters, STORED_ITEMS).await?;

@@ -93,6 +93,7 @@ pub async fn study_plan<S: SqlStore, E: Embedder>(
     user_id: &str,
     goal: &str,
 ) -> Result<StudyPlan, RecommendError> {
+    cache.catalog.sync(store).await?;
     let mut student = student::load(store, embedder, user_id).await?;
     let level = student.level();
     let vector = embed_cached(store, embedder, &[goal_text(goal, &[])]).await?;

@@ -15,6 +15,8 @@ pub(crate) struct TestStore {
     inner: LibsqlStore,
     /// Statements run (to check what a read costs).
     pub statements: usize,
+    /// Reads of `rec_state.last_seq` among them.
+    pub last_seq_reads: usize,
 }
 
 impl SqlStore for TestStore {
@@ -25,6 +27,7 @@ impl SqlStore for TestStore {
 
     async fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
         self.statements += 1;
+        self.last_seq_reads += usize::from(sql == crate::profiles::LAST_FOLDED);
         self.inner.query(sql, params).await
     }
 }
@@ -48,6 +51,7 @@ impl TestStore {
         let mut store = TestStore {
             inner,
             statements: 0,
+            last_seq_reads: 0,
         };
         crate::ensure_schema(&mut store).await.expect("schema");
         store
