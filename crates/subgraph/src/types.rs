@@ -46,6 +46,7 @@ pub struct DimensionFilter {
 
 /// One dashboard's series.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
+#[graphql(serial)]
 pub struct DashboardMetrics {
     /// Which dashboard.
     pub dashboard: DashboardType,
@@ -61,6 +62,7 @@ pub struct DashboardMetrics {
 
 /// The points of one metric with one set of dimensions.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
+#[graphql(serial)]
 pub struct MetricSeries {
     /// The metric's stable snake_case name, e.g. `revenue_net` (docs/METRICS.md).
     pub metric_name: String,
@@ -72,6 +74,7 @@ pub struct MetricSeries {
 
 /// One bucket's value.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
+#[graphql(serial)]
 pub struct MetricPoint {
     /// The bucket's first instant, RFC 3339 in the dashboard's zone.
     pub timestamp: String,
@@ -81,6 +84,7 @@ pub struct MetricPoint {
 
 /// What one GenerateDashboardMetrics run did.
 #[derive(SimpleObject, Debug, Clone, PartialEq, Eq)]
+#[graphql(serial)]
 pub struct MetricsRefresh {
     /// The last ingestion sequence number folded in before the run.
     pub from_seq: i64,
@@ -131,7 +135,7 @@ impl RecommendationFilters {
 
 /// A tutor, resolved by the tutors subgraph.
 #[derive(SimpleObject, Debug, Clone, PartialEq, Eq)]
-#[graphql(unresolvable)]
+#[graphql(unresolvable, serial)]
 pub struct Tutor {
     /// The tutor's user id.
     pub id: ID,
@@ -139,7 +143,7 @@ pub struct Tutor {
 
 /// A course, resolved by the courses subgraph.
 #[derive(SimpleObject, Debug, Clone, PartialEq, Eq)]
-#[graphql(unresolvable)]
+#[graphql(unresolvable, serial)]
 pub struct Course {
     /// The course id.
     pub id: ID,
@@ -147,6 +151,7 @@ pub struct Course {
 
 /// A student's stored recommendation.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
+#[graphql(serial)]
 pub struct Recommendation {
     /// Its id.
     pub recommendation_id: ID,
@@ -166,6 +171,7 @@ pub struct Recommendation {
 
 /// A recommended tutor.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
+#[graphql(serial)]
 pub struct RecommendedTutor {
     /// 1 for the best.
     pub rank: i32,
@@ -181,6 +187,7 @@ pub struct RecommendedTutor {
 
 /// A recommended course.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
+#[graphql(serial)]
 pub struct RecommendedCourse {
     /// 1 for the best.
     pub rank: i32,
@@ -196,6 +203,7 @@ pub struct RecommendedCourse {
 
 /// A personalized path to a goal.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
+#[graphql(serial)]
 pub struct StudyPlan {
     /// The student.
     pub user_id: ID,
@@ -222,6 +230,7 @@ pub enum StudyPlanStep {
 
 /// Take a course.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
+#[graphql(serial)]
 pub struct CourseStep {
     /// The course.
     pub course: Course,
@@ -237,6 +246,7 @@ pub struct CourseStep {
 
 /// Book one-hour sessions with a tutor, after the courses of the subject.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
+#[graphql(serial)]
 pub struct TutorSessionsStep {
     /// The tutor.
     pub tutor: Tutor,
@@ -261,6 +271,7 @@ pub enum SkipReason {
 
 /// A course left out of a plan.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
+#[graphql(serial)]
 pub struct SkippedCourse {
     /// The course.
     pub course: Course,
