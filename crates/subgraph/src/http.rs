@@ -2,16 +2,16 @@
 //! /graphql?query=...` for queries, with the body limit and the statuses of the GraphQL over
 //! HTTP specification (`application/json` responses: errors of execution are 200).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use async_graphql::BatchRequest;
 use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, Request, Response, ValidationMode};
 use serde_json::json;
 
 use crate::backend::Backend;
 use crate::documents::ParsedDocuments;
-use crate::loader::RecommendationLoader;
-use crate::schema::{Caller, SubgraphSchema, build_schema};
+use crate::loader::{RecommendationLoader, loads_once};
+use crate::schema::{Caller, SubgraphBuilder, SubgraphSchema, schema_builder};
 
 /// The largest request body accepted: a router's `_entities` call for hundreds of users
 /// fits many times over.
@@ -55,7 +55,11 @@ impl HttpResponse {
 /// The schema and the backend it resolves against.
 pub struct Subgraph {
     schema: SubgraphSchema,
+    /// The same schema in async-graphql's fast validation mode, for documents that passed
+    /// the full validation before (see [`ParsedDocuments`]); built at the first of them.
+    revalidating: OnceLock<SubgraphSchema>,
     backend: Arc<dyn Backend>,
+    introspection: bool,
     documents: ParsedDocuments,
 }
 
@@ -63,10 +67,21 @@ impl Subgraph {
     /// The subgraph over `backend`.
     pub fn new(backend: Arc<dyn Backend>, introspection: bool) -> Subgraph {
         Subgraph {
-            schema: build_schema(backend.clone(), introspection),
+            schema: Self::build(&backend, introspection).finish(),
+            revalidating: OnceLock::new(),
             backend,
+            introspection,
             documents: ParsedDocuments::default(),
         }
+    }
+
+    fn build(backend: &Arc<dyn Backend>, introspection: bool) -> SubgraphBuilder {
+        schema_builder(
+            backend.clone(),
+            introspection,
+            crate::MAX_DEPTH,
+            crate::MAX_COMPLEXITY,
+        )
     }
 
     /// The schema.
@@ -76,24 +91,38 @@ impl Subgraph {
 
     /// Answers one HTTP request for `caller`.
     pub async fn serve(&self, req: HttpRequest<'_>, caller: Caller) -> HttpResponse {
-        let mut batch = match parse(req) {
+        let batch = match parse(req) {
             Ok(batch) => batch,
             Err(response) => return response,
         };
-        for request in batch.iter_mut() {
-            self.documents.prepare(request);
-        }
-        let batch = batch
-            .data(caller)
-            .data(Arc::new(RecommendationLoader::new(self.backend.clone())));
         let body = match batch {
-            BatchRequest::Single(request) => {
-                serde_json::to_string(&self.schema.execute(request).await)
+            BatchRequest::Single(mut request) => {
+                let validated = self.documents.prepare(&mut request);
+                let loader = Arc::new(match request.parsed_query() {
+                    Ok(document) if loads_once(document) => {
+                        RecommendationLoader::unbatched(self.backend.clone())
+                    }
+                    _ => RecommendationLoader::new(self.backend.clone()),
+                });
+                if matches!(req.method, "GET" | "HEAD") && is_mutation(&mut request) {
+                    let mut response = HttpResponse::error(
+                        405,
+                        "BAD_REQUEST",
+                        "only queries may be sent with GET; send mutations with POST",
+                    );
+                    response.allow = Some("POST");
+                    return response;
+                }
+                let answer = self.execute(request, validated, &caller, &loader).await;
+                serde_json::to_string(&answer)
             }
             BatchRequest::Batch(requests) => {
+                // One loader for the whole batch: its operations' lookups share backend calls.
+                let loader = Arc::new(RecommendationLoader::new(self.backend.clone()));
                 let mut answers = Vec::with_capacity(requests.len());
-                for request in requests {
-                    answers.push(self.schema.execute(request).await);
+                for mut request in requests {
+                    let validated = self.documents.prepare(&mut request);
+                    answers.push(self.execute(request, validated, &caller, &loader).await);
                 }
                 serde_json::to_string(&answers)
             }
@@ -109,6 +138,45 @@ impl Subgraph {
     }
 }
 
+impl Subgraph {
+    /// Runs one operation: fully validated the first time its document passes, and in the
+    /// fast mode after that.
+    async fn execute(
+        &self,
+        request: Request,
+        validated: bool,
+        caller: &Caller,
+        loader: &Arc<RecommendationLoader>,
+    ) -> Response {
+        let request = request.data(caller.clone()).data(loader.clone());
+        if validated {
+            let fast = self.revalidating.get_or_init(|| {
+                Self::build(&self.backend, self.introspection)
+                    .validation_mode(ValidationMode::Fast)
+                    .finish()
+            });
+            return fast.execute(request).await;
+        }
+        let query = request.query.clone();
+        let response = self.schema.execute(request).await;
+        // A document that failed validation always answers errors.
+        if response.errors.is_empty() {
+            self.documents.validated(&query);
+        }
+        response
+    }
+}
+
+/// Whether the operation is a mutation (or a subscription). A text that does not parse is
+/// not: executing it reports why.
+fn is_mutation(request: &mut Request) -> bool {
+    request.parsed_query().is_ok_and(|doc| {
+        doc.operations
+            .iter()
+            .any(|(_, op)| op.node.ty != OperationType::Query)
+    })
+}
+
 fn parse(req: HttpRequest<'_>) -> Result<BatchRequest, HttpResponse> {
     match req.method {
         "GET" | "HEAD" => {
@@ -121,22 +189,7 @@ fn parse(req: HttpRequest<'_>) -> Result<BatchRequest, HttpResponse> {
                     "missing the `query` parameter",
                 ));
             }
-            let mutation = async_graphql::parser::parse_query(&request.query)
-                .map(|doc| {
-                    doc.operations
-                        .iter()
-                        .any(|(_, op)| op.node.ty != OperationType::Query)
-                })
-                .unwrap_or(false);
-            if mutation {
-                let mut response = HttpResponse::error(
-                    405,
-                    "BAD_REQUEST",
-                    "only queries may be sent with GET; send mutations with POST",
-                );
-                response.allow = Some("POST");
-                return Err(response);
-            }
+            // Whether it is a query is checked once it is parsed (`Subgraph::serve`).
             Ok(BatchRequest::Single(request))
         }
         "POST" => {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    Context, EmptySubscription, Error, ErrorExtensions, ID, Object, Result, Schema,
+    Context, EmptySubscription, Error, ErrorExtensions, ID, Object, Result, Schema, SchemaBuilder,
 };
 use auth::{AuthError, Principal};
 
@@ -18,6 +18,9 @@ use crate::types::{
 
 /// The subgraph's schema.
 pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Its builder.
+pub(crate) type SubgraphBuilder = SchemaBuilder<Query, Mutation, EmptySubscription>;
 
 /// Who is calling, as the request's `Authorization` header says.
 #[derive(Debug, Clone)]
@@ -99,6 +102,16 @@ pub fn build_schema_with(
     max_depth: usize,
     max_complexity: usize,
 ) -> SubgraphSchema {
+    schema_builder(backend, introspection, max_depth, max_complexity).finish()
+}
+
+/// The schema of [`build_schema_with`], to be finished.
+pub(crate) fn schema_builder(
+    backend: Arc<dyn Backend>,
+    introspection: bool,
+    max_depth: usize,
+    max_complexity: usize,
+) -> SubgraphBuilder {
     let builder = Schema::build(Query, Mutation, EmptySubscription)
         .enable_federation()
         .limit_depth(max_depth)
@@ -106,12 +119,11 @@ pub fn build_schema_with(
         .limit_recursive_depth(crate::MAX_DEPTH * 2)
         .limit_directives(8)
         .data(backend);
-    let builder = if introspection {
+    if introspection {
         builder
     } else {
         builder.disable_introspection()
-    };
-    builder.finish()
+    }
 }
 
 fn backend<'a>(ctx: &Context<'a>) -> &'a Arc<dyn Backend> {

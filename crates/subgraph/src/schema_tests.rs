@@ -465,6 +465,21 @@ fn entity_lookups_are_batched_and_in_order() {
 }
 
 #[test]
+fn two_root_fields_share_one_lookup() {
+    let fake = Arc::new(Fake::default());
+    let (status, body) = post_as(
+        fake.clone(),
+        admin(),
+        r#"{ a: getRecommendedTutors(userId: "u1") { rank } b: getRecommendedCourses(userId: "u2") { rank } }"#,
+        json!({}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["b"][0]["rank"], 1, "{body}");
+    let calls = fake.calls.lock().unwrap();
+    assert_eq!(*calls, ["recommendations 2"]);
+}
+
+#[test]
 fn entity_fields_follow_the_access_rules() {
     let representations =
         json!([{"__typename": "User", "id": "u1"}, {"__typename": "User", "id": "u2"}]);
@@ -623,6 +638,62 @@ fn http_methods_bodies_and_statuses() {
     );
     assert_eq!(syntax.status, 200);
     assert!(syntax.body.contains("errors"));
+}
+
+#[test]
+fn a_document_is_validated_in_full_once_and_bad_variables_still_fail() {
+    let fake = Arc::new(Fake::default());
+    let subgraph = Subgraph::new(fake.clone(), true);
+    let ask = |query: &str, variables: Value| -> Value {
+        let body = json!({"query": query, "variables": variables}).to_string();
+        let response = block_on(subgraph.serve(
+            HttpRequest {
+                method: "POST",
+                query_string: None,
+                content_type: Some("application/json"),
+                body: body.as_bytes(),
+            },
+            admin(),
+        ));
+        assert_eq!(response.status, 200);
+        serde_json::from_str(&response.body).unwrap()
+    };
+    let query = "query($u: ID!, $l: Int) { getRecommendedTutors(userId: $u, limit: $l) { rank } }";
+    let calls = || fake.calls.lock().unwrap().len();
+
+    // Fully validated, then in the fast mode: the same answers.
+    for _ in 0..2 {
+        let body = ask(query, json!({"u": "stu-1", "l": 2}));
+        assert_eq!(body["data"]["getRecommendedTutors"][1]["rank"], 2, "{body}");
+    }
+    // A bad variable for a known document still fails, before the backend is asked: as
+    // the field reads its arguments (the error has the field's path), not in validation.
+    let before = calls();
+    for variables in [json!({"u": "stu-1", "l": "two"}), json!({"l": 2})] {
+        let body = ask(query, variables);
+        assert_eq!(
+            body["errors"][0]["path"],
+            json!(["getRecommendedTutors"]),
+            "{body}"
+        );
+        assert!(body["data"].is_null(), "{body}");
+    }
+    assert_eq!(calls(), before);
+
+    // A document that failed validation is validated in full again (and fails again).
+    let unknown = "{ getRecommendedTutors(userId: \"stu-1\") { nope } }";
+    for _ in 0..2 {
+        let body = ask(unknown, json!({}));
+        let error = &body["errors"][0];
+        assert!(
+            error["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("nope"))
+                && error["path"].is_null(),
+            "{body}"
+        );
+    }
+    assert_eq!(calls(), before);
 }
 
 #[test]
