@@ -7,6 +7,8 @@
 // students in turn; the first tenth of the runs warms up and is not counted. Every answer is
 // checked (status, no errors, the same number of items) so a fast failure is not measured.
 
+import http from 'node:http';
+
 const { BASE_URL: base, TOKEN: token, STUDENTS: students, SUBJECT: subject } = process.env;
 const runs = Number(process.env.RUNS ?? 200);
 const goal = process.env.GOAL ?? 'Learn Python for data science';
@@ -14,10 +16,35 @@ if (!base || !token || !students || !subject) throw new Error('BASE_URL, TOKEN, 
 const users = students.split(',');
 const auth = { authorization: `Bearer ${token}` };
 
+// The client: Node's `http` module over one kept-alive connection, as a router holds its
+// connections to a subgraph; headers and body go out in one write. `CLIENT=fetch` uses
+// `fetch` instead, whose request bodies pass through a web stream: measured on this host,
+// that adds 0.3 ms to a POST (and none to a GET) before the server sees it (BENCHMARKS.md).
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const send = process.env.CLIENT === 'fetch' ? sendWithFetch : sendWithHttp;
+
+function sendWithHttp(path, { method = 'GET', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const all = { ...headers, ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }) };
+    const req = http.request(`${base}${path}`, { method, headers: all, agent }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function sendWithFetch(path, init) {
+  const response = await fetch(`${base}${path}`, init);
+  return { status: response.status, text: await response.text() };
+}
+
 async function request(path, init = {}) {
-  const response = await fetch(`${base}${path}`, { ...init, headers: { ...auth, ...init.headers } });
-  const text = await response.text();
-  if (response.status !== 200) throw new Error(`${path}: ${response.status} ${text.slice(0, 300)}`);
+  const { status, text } = await send(path, { ...init, headers: { ...auth, ...init.headers } });
+  if (status !== 200) throw new Error(`${path}: ${status} ${text.slice(0, 300)}`);
   return JSON.parse(text);
 }
 
@@ -94,7 +121,7 @@ for (let run = 0; run < warmup + runs; run++) {
 }
 
 const f = (ms) => ms.toFixed(2).padStart(7);
-console.log(`${runs} runs (+${warmup} warm-up) over ${users.length} students; milliseconds`);
+console.log(`${runs} runs (+${warmup} warm-up) over ${users.length} students, client ${process.env.CLIENT === 'fetch' ? 'fetch' : 'node:http'}; milliseconds`);
 console.log('| query | route p50 | GraphQL p50 | ratio p50 | route p99 | GraphQL p99 | ratio p99 |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const [i, pair] of PAIRS.entries()) {
