@@ -136,9 +136,7 @@ impl Subgraph {
             Err(_) => HttpResponse::error(500, "INTERNAL_SERVER_ERROR", "internal error"),
         }
     }
-}
 
-impl Subgraph {
     /// Runs one operation: fully validated the first time its document passes, and in the
     /// fast mode after that.
     async fn execute(

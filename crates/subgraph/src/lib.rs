@@ -7,8 +7,8 @@
 //!   typed exports (the `graphql` component implements it).
 //! - [`loader`]: the router's entity lookups batched into one backend call.
 //! - [`points`]: a dashboard's hundreds of points resolved in one pass.
-//! - [`http`]: GraphQL over HTTP, with the body limit; [`documents`]: the parsed operations
-//!   it keeps.
+//! - [`http`]: GraphQL over HTTP, with the body limit; [`documents`]: the parsed and
+//!   validated operations it keeps.
 //!
 //! The SDL is checked into the repository as `schema.graphql` ([`sdl`]); a test fails when
 //! they drift.
