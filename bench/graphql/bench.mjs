@@ -19,7 +19,7 @@ const auth = { authorization: `Bearer ${token}` };
 // The client: Node's `http` module over one kept-alive connection, as a router holds its
 // connections to a subgraph; headers and body go out in one write. `CLIENT=fetch` uses
 // `fetch` instead, whose request bodies pass through a web stream: measured on this host,
-// that adds 0.3 ms to a POST (and none to a GET) before the server sees it (BENCHMARKS.md).
+// a POST reached the server 0.26 ms later than a GET of the same operation (BENCHMARKS.md).
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const send = process.env.CLIENT === 'fetch' ? sendWithFetch : sendWithHttp;
 

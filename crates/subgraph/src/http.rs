@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::backend::Backend;
 use crate::documents::ParsedDocuments;
 use crate::loader::{RecommendationLoader, loads_once};
-use crate::schema::{Caller, SubgraphBuilder, SubgraphSchema, schema_builder};
+use crate::schema::{Caller, SubgraphSchema, build_schema, default_schema_builder};
 
 /// The largest request body accepted: a router's `_entities` call for hundreds of users
 /// fits many times over.
@@ -67,21 +67,12 @@ impl Subgraph {
     /// The subgraph over `backend`.
     pub fn new(backend: Arc<dyn Backend>, introspection: bool) -> Subgraph {
         Subgraph {
-            schema: Self::build(&backend, introspection).finish(),
+            schema: build_schema(backend.clone(), introspection),
             revalidating: OnceLock::new(),
             backend,
             introspection,
             documents: ParsedDocuments::default(),
         }
-    }
-
-    fn build(backend: &Arc<dyn Backend>, introspection: bool) -> SubgraphBuilder {
-        schema_builder(
-            backend.clone(),
-            introspection,
-            crate::MAX_DEPTH,
-            crate::MAX_COMPLEXITY,
-        )
     }
 
     /// The schema.
@@ -98,12 +89,6 @@ impl Subgraph {
         let body = match batch {
             BatchRequest::Single(mut request) => {
                 let validated = self.documents.prepare(&mut request);
-                let loader = Arc::new(match request.parsed_query() {
-                    Ok(document) if loads_once(document) => {
-                        RecommendationLoader::unbatched(self.backend.clone())
-                    }
-                    _ => RecommendationLoader::new(self.backend.clone()),
-                });
                 if matches!(req.method, "GET" | "HEAD") && is_mutation(&mut request) {
                     let mut response = HttpResponse::error(
                         405,
@@ -113,6 +98,12 @@ impl Subgraph {
                     response.allow = Some("POST");
                     return response;
                 }
+                let loader = Arc::new(match request.parsed_query() {
+                    Ok(document) if loads_once(document) => {
+                        RecommendationLoader::unbatched(self.backend.clone())
+                    }
+                    _ => RecommendationLoader::new(self.backend.clone()),
+                });
                 let answer = self.execute(request, validated, &caller, &loader).await;
                 serde_json::to_string(&answer)
             }
@@ -149,7 +140,7 @@ impl Subgraph {
         let request = request.data(caller.clone()).data(loader.clone());
         if validated {
             let fast = self.revalidating.get_or_init(|| {
-                Self::build(&self.backend, self.introspection)
+                default_schema_builder(self.backend.clone(), self.introspection)
                     .validation_mode(ValidationMode::Fast)
                     .finish()
             });

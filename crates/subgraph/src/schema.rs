@@ -87,7 +87,15 @@ impl From<BackendError> for Error {
 /// The schema over `backend`, with federation, the depth and complexity limits, and
 /// (unless `introspection` is false) introspection.
 pub fn build_schema(backend: Arc<dyn Backend>, introspection: bool) -> SubgraphSchema {
-    build_schema_with(
+    default_schema_builder(backend, introspection).finish()
+}
+
+/// The schema of [`build_schema`], to be finished.
+pub(crate) fn default_schema_builder(
+    backend: Arc<dyn Backend>,
+    introspection: bool,
+) -> SubgraphBuilder {
+    schema_builder(
         backend,
         introspection,
         crate::MAX_DEPTH,
@@ -106,7 +114,7 @@ pub fn build_schema_with(
 }
 
 /// The schema of [`build_schema_with`], to be finished.
-pub(crate) fn schema_builder(
+fn schema_builder(
     backend: Arc<dyn Backend>,
     introspection: bool,
     max_depth: usize,
