@@ -11,8 +11,8 @@ use sql_store::{SqlStore, StoreError};
 
 use crate::failure::Failure;
 
-/// Set once this instance has put the database in WAL mode and created the schema; an
-/// instance serves up to 128 requests, so the schema statements run once per instance.
+/// Set once this instance has checked that the database is in WAL mode and has the schema: a
+/// new instance reads the schema ledger, and runs the statements only on a store without them.
 static SCHEMA_READY: AtomicBool = AtomicBool::new(false);
 
 /// Stores the batch's events (and the traits of its newly stored `identify` calls) in one
@@ -54,6 +54,10 @@ pub async fn save(batch: &ParsedBatch, received_at: DateTime<Utc>) -> Result<usi
 }
 
 async fn ensure_schema(db: &mut SpinStore) -> Result<(), Failure> {
+    let fingerprint = sql_store::schema_fingerprint(store::SCHEMA_STATEMENTS.iter().copied());
+    if sql_store::schema_is_current(db, "track-event", &fingerprint).await {
+        return Ok(());
+    }
     // A remote libSQL database manages its own journal: a refused PRAGMA is not an error.
     if let Err(e) = db.query(store::JOURNAL_MODE_WAL, &[]).await {
         eprintln!("track-event: {}: {e}", store::JOURNAL_MODE_WAL);
@@ -63,7 +67,9 @@ async fn ensure_schema(db: &mut SpinStore) -> Result<(), Failure> {
             .await
             .map_err(failure("schema"))?;
     }
-    Ok(())
+    sql_store::record_schema(db, "track-event", &fingerprint)
+        .await
+        .map_err(failure("schema"))
 }
 
 /// Inserts the events chunk by chunk, then merges the traits of the `identify` calls whose

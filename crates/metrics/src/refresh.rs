@@ -31,8 +31,17 @@ pub struct RefreshReport {
 }
 
 /// Creates the engine's tables (and `analytics_events`, so a refresh before the first
-/// ingestion works). Idempotent; run it once per component instance before reads.
+/// ingestion works). Idempotent, and one read when the store already has this version of
+/// them; run it once per component instance before reads.
 pub async fn ensure_schema<S: SqlStore>(store: &mut S) -> Result<(), MetricsError> {
+    let statements = events::store::SCHEMA_STATEMENTS
+        .iter()
+        .chain(SCHEMA_STATEMENTS)
+        .copied();
+    let fingerprint = sql_store::schema_fingerprint(statements.clone());
+    if sql_store::schema_is_current(store, "metrics", &fingerprint).await {
+        return Ok(());
+    }
     let had_tallies = !store
         .query(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'metric_tallies'",
@@ -41,17 +50,16 @@ pub async fn ensure_schema<S: SqlStore>(store: &mut S) -> Result<(), MetricsErro
         .await
         .map_err(at("schema"))?
         .is_empty();
-    for statement in events::store::SCHEMA_STATEMENTS
-        .iter()
-        .chain(SCHEMA_STATEMENTS)
-    {
+    for statement in statements {
         store.execute(statement, &[]).await.map_err(at("schema"))?;
     }
     if !had_tallies {
         // A store from before the tallies: the next run builds every zone in full.
         exec(store, "DELETE FROM metric_zones", &[], "schema").await?;
     }
-    Ok(())
+    sql_store::record_schema(store, "metrics", &fingerprint)
+        .await
+        .map_err(at("schema"))
 }
 
 /// Folds the events ingested since the last run into the dashboard metrics, recomputing only

@@ -101,11 +101,13 @@ fn a_store_from_before_the_tallies_is_rebuilt_once() {
         let all = history();
         let (early, late) = all.split_at(12);
         let mut store = refreshed(early, &Settings::default()).await;
-        // What an earlier version left: its metrics and zones, no tallies.
-        store
-            .execute("DROP TABLE metric_tallies", &[])
-            .await
-            .expect("drop");
+        // What an earlier version left: its metrics and zones, no tallies, no schema ledger.
+        for table in ["metric_tallies", "schema_applied"] {
+            store
+                .execute(&format!("DROP TABLE {table}"), &[])
+                .await
+                .expect("drop");
+        }
         crate::refresh::ensure_schema(&mut store)
             .await
             .expect("schema");

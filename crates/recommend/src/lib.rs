@@ -94,17 +94,17 @@ pub use student::blend;
 pub use study_plan::{PlanStep, StudyPlan, study_plan};
 
 /// Creates the library's tables (and `analytics_events` with its indexes, as the `events`
-/// crate defines them, so a refresh before the first ingestion works). Idempotent; the entry points that write call it themselves.
+/// crate defines them, so a refresh before the first ingestion works). Idempotent, and one read
+/// when the store already has this version of them; the entry points that write call it
+/// themselves.
 pub async fn ensure_schema<S: SqlStore>(store: &mut S) -> Result<(), RecommendError> {
-    for statement in events::store::SCHEMA_STATEMENTS
+    let statements = events::store::SCHEMA_STATEMENTS
         .iter()
         .chain(schema::SCHEMA_STATEMENTS)
-    {
-        store
-            .execute(statement, &[])
-            .await
-            .map_err(error::at("schema"))?;
-    }
+        .copied();
+    sql_store::ensure_schema(store, "recommend", statements)
+        .await
+        .map_err(error::at("schema"))?;
     Ok(())
 }
 

@@ -6,7 +6,9 @@
 //! them: `libsql` (a `libsql::Connection`, for native tests, benchmarks and tools) and `spin`
 //! (Spin's `spin:sqlite` interface, for components: an async store for HTTP handlers and a
 //! synchronous one for exports that may not block, such as the cron trigger's).
-//! It is *not* for any schema or query: those belong to the crates that own the tables.
+//! It is *not* for any schema or query: those belong to the crates that own the tables. It
+//! only keeps the ledger that lets each crate apply its schema once per version
+//! ([`ensure_schema`]).
 //!
 //! ```
 //! use sql_store::{SqlStore, SqlValue};
@@ -19,6 +21,7 @@
 #[cfg(feature = "libsql")]
 mod libsql_store;
 mod ready;
+mod schema;
 #[cfg(feature = "spin")]
 pub mod spin;
 mod value;
@@ -26,6 +29,7 @@ mod value;
 #[cfg(feature = "libsql")]
 pub use libsql_store::LibsqlStore;
 pub use ready::{NotReady, run_ready};
+pub use schema::{ensure_schema, record_schema, schema_fingerprint, schema_is_current};
 pub use value::{Row, SqlValue};
 
 /// A failure reported by the store, with its message for the logs.
