@@ -538,7 +538,7 @@ fn a_corrupt_store_is_an_error_not_a_panic() {
     block_on(async {
         let mut store = indexed_platform().await;
         store
-            .execute("UPDATE rec_index_shards_v3 SET data = x'ff'", &[])
+            .execute("UPDATE rec_index_shards_v4 SET data = x'ff'", &[])
             .await
             .expect("corrupt");
         let mut cache = IndexCache::new();
@@ -553,7 +553,7 @@ fn a_corrupt_store_is_an_error_not_a_panic() {
         .await;
         assert!(matches!(err, Err(RecommendError::Decode { .. })), "{err:?}");
         store
-            .execute("UPDATE rec_index_manifest_v3 SET manifest = x'ff'", &[])
+            .execute("UPDATE rec_index_manifest_v4 SET manifest = x'ff'", &[])
             .await
             .expect("corrupt");
         let err = rebuild_indexes_if_stale(&mut store, &IndexSettings::default(), now()).await;

@@ -106,17 +106,19 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     text_hash TEXT PRIMARY KEY,
     vector BLOB NOT NULL -- little-endian f32s
 )",
-    // The indexes' tables carry their format: `_v3` stores a shard's ids as one string and a
-    // flat shard's vectors as one matrix. Tables of an older format are dropped, and the next
-    // refresh builds the indexes again (requests meanwhile rank the collaborative and
-    // best-rated candidates).
+    // The indexes' tables carry their format: `_v4` stores a shard's ids as one string, its
+    // vectors as one matrix and a graph's links as flat arrays. Tables of an older format are
+    // dropped, and the next refresh builds the indexes again (requests meanwhile rank the
+    // collaborative and best-rated candidates).
     "DROP TABLE IF EXISTS rec_index_manifest",
     "DROP TABLE IF EXISTS rec_index_shards",
     "DROP TABLE IF EXISTS rec_index_manifest_v2",
     "DROP TABLE IF EXISTS rec_index_shards_v2",
+    "DROP TABLE IF EXISTS rec_index_manifest_v3",
+    "DROP TABLE IF EXISTS rec_index_shards_v3",
     // The current index of each kind: its version, the embedding version it was built from,
     // and its manifest (shard names, fingerprints, sizes, centroids).
-    "CREATE TABLE IF NOT EXISTS rec_index_manifest_v3 (
+    "CREATE TABLE IF NOT EXISTS rec_index_manifest_v4 (
     kind TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
     source_version INTEGER NOT NULL,
@@ -124,7 +126,7 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     manifest BLOB NOT NULL
 )",
     // Shards by content fingerprint: an unchanged shard is kept across versions.
-    "CREATE TABLE IF NOT EXISTS rec_index_shards_v3 (
+    "CREATE TABLE IF NOT EXISTS rec_index_shards_v4 (
     kind TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     data BLOB NOT NULL,

@@ -58,7 +58,7 @@ async fn rebuild_kind<S: SqlStore>(
     let source = source_version(store, kind).await?;
     let current = query(
         store,
-        "SELECT version, source_version, manifest FROM rec_index_manifest_v3 WHERE kind = ?1",
+        "SELECT version, source_version, manifest FROM rec_index_manifest_v4 WHERE kind = ?1",
         &[kind.as_str().into()],
         "manifest",
     )
@@ -129,7 +129,7 @@ async fn rebuild_kind<S: SqlStore>(
         for (fingerprint, data) in built {
             exec(
                 s,
-                "INSERT OR REPLACE INTO rec_index_shards_v3 (kind, fingerprint, data) VALUES (?1, ?2, ?3)",
+                "INSERT OR REPLACE INTO rec_index_shards_v4 (kind, fingerprint, data) VALUES (?1, ?2, ?3)",
                 &[kind.as_str().into(), fingerprint.into(), data.into()],
                 "store shard",
             )
@@ -137,7 +137,7 @@ async fn rebuild_kind<S: SqlStore>(
         }
         exec(
             s,
-            "INSERT INTO rec_index_manifest_v3 (kind, version, source_version, built_at, manifest) \
+            "INSERT INTO rec_index_manifest_v4 (kind, version, source_version, built_at, manifest) \
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (kind) DO UPDATE SET version = excluded.version, \
              source_version = excluded.source_version, built_at = excluded.built_at, \
              manifest = excluded.manifest",
@@ -154,7 +154,7 @@ async fn rebuild_kind<S: SqlStore>(
         let live: Vec<&str> = manifest.shards.iter().map(|e| e.fingerprint.as_str()).collect();
         exec(
             s,
-            "DELETE FROM rec_index_shards_v3 WHERE kind = ?1 \
+            "DELETE FROM rec_index_shards_v4 WHERE kind = ?1 \
              AND fingerprint NOT IN (SELECT value FROM json_each(?2))",
             &[kind.as_str().into(), crate::json_param(&live)],
             "drop shards",

@@ -53,7 +53,7 @@ impl IndexCache {
         let params = [kind.as_str().into()];
         let rows = query(
             store,
-            "SELECT version FROM rec_index_manifest_v3 WHERE kind = ?1",
+            "SELECT version FROM rec_index_manifest_v4 WHERE kind = ?1",
             &params,
             "index version",
         )
@@ -69,7 +69,7 @@ impl IndexCache {
         }
         let rows = query(
             store,
-            "SELECT version, manifest FROM rec_index_manifest_v3 WHERE kind = ?1",
+            "SELECT version, manifest FROM rec_index_manifest_v4 WHERE kind = ?1",
             &params,
             "manifest",
         )
@@ -107,7 +107,7 @@ impl IndexCache {
         }
         let rows = query(
             store,
-            "SELECT data FROM rec_index_shards_v3 WHERE kind = ?1 AND fingerprint = ?2",
+            "SELECT data FROM rec_index_shards_v4 WHERE kind = ?1 AND fingerprint = ?2",
             &[kind.as_str().into(), entry.fingerprint.as_str().into()],
             "index shard",
         )

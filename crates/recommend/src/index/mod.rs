@@ -1,8 +1,8 @@
 //! The HNSW indexes of tutors and courses.
 //!
-//! Layout: an index is a small *manifest* (one row per kind in `rec_index_manifest_v3`: its
+//! Layout: an index is a small *manifest* (one row per kind in `rec_index_manifest_v4`: its
 //! version, the embedding version it was built from, and per shard a name, a content
-//! fingerprint, a size and a centroid) and its *shards* (rows of `rec_index_shards_v3` keyed by
+//! fingerprint, a size and a centroid) and its *shards* (rows of `rec_index_shards_v4` keyed by
 //! fingerprint): one per subject, holding quantized vectors, searched exactly below
 //! [`IndexSettings::exact_below`] items and through an HNSW graph above. A tutor teaching
 //! three subjects is in three shards. A request loads only the shards of the subjects it
