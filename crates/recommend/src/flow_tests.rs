@@ -493,8 +493,10 @@ fn an_index_of_the_older_format_is_dropped_and_built_again() {
             "CREATE TABLE rec_index_shards (kind TEXT NOT NULL, fingerprint TEXT NOT NULL, \
              data BLOB NOT NULL, PRIMARY KEY (kind, fingerprint))",
             "INSERT INTO rec_index_shards VALUES ('tutor', 'f', x'0102')",
-            "CREATE TABLE rec_index_shards_v2 (kind TEXT NOT NULL, fingerprint TEXT NOT NULL, \
+            "CREATE TABLE rec_index_shards_v3 (kind TEXT NOT NULL, fingerprint TEXT NOT NULL, \
              data BLOB NOT NULL, PRIMARY KEY (kind, fingerprint))",
+            // ... and the schema it recorded.
+            "UPDATE schema_applied SET fingerprint = 'an earlier version' WHERE owner = 'recommend'",
         ] {
             store.execute(sql, &[]).await.expect("old table");
         }
@@ -504,7 +506,7 @@ fn an_index_of_the_older_format_is_dropped_and_built_again() {
             .expect("refresh");
         let old = store
             .query(
-                "SELECT name FROM sqlite_master WHERE name IN ('rec_index_manifest', 'rec_index_shards', 'rec_index_shards_v2')",
+                "SELECT name FROM sqlite_master WHERE name IN ('rec_index_manifest', 'rec_index_shards', 'rec_index_shards_v3')",
                 &[],
             )
             .await

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sql_store::SqlStore;
+use sql_store::{SqlStore, SqlValue};
 
 use super::{Kind, Manifest, QVec, Shard, ShardEntry};
 use crate::catalog::CatalogCache;
@@ -112,10 +112,16 @@ impl IndexCache {
             "index shard",
         )
         .await?;
-        let Some(row) = rows.first() else {
+        let Some(row) = rows.into_iter().next() else {
             return Ok(None);
         };
-        let shard = Arc::new(Shard::decode(Cols::new(row, "index shard").blob(0)?)?);
+        // The shard keeps the bytes it was read as.
+        let Some(SqlValue::Blob(bytes)) = row.into_iter().next() else {
+            return Err(RecommendError::BadRow {
+                step: "index shard",
+            });
+        };
+        let shard = Arc::new(Shard::decode(bytes)?);
         self.stats.shard_loads += 1;
         self.shards.insert(key, shard.clone());
         Ok(Some(shard))

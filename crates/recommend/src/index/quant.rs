@@ -4,78 +4,18 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A unit vector quantized to `i8`s: `value[i] ≈ scale * q[i]`.
+/// A unit vector quantized to `i8`s: `value[i] ≈ scale * q[i]`. The `i8`s are kept as their
+/// bytes, so a stored shard's matrix is searched where it lies, with no copy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QVec {
     scale: f32,
-    #[serde(with = "i8_bytes")]
-    q: Vec<i8>,
+    #[serde(with = "serde_bytes")]
+    q: Vec<u8>,
 }
 
-/// `i8`s as one byte string: decoding a shard copies them at once instead of visiting them
-/// one by one (a recycled instance decodes its shards again).
-pub(super) mod i8_bytes {
-    use serde::{Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(q: &[i8], serializer: S) -> Result<S::Ok, S::Error> {
-        let bytes: Vec<u8> = q.iter().map(|&x| x as u8).collect();
-        serializer.serialize_bytes(&bytes)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<i8>, D::Error> {
-        let bytes: serde_bytes::ByteBuf = serde::Deserialize::deserialize(deserializer)?;
-        Ok(bytes.into_vec().into_iter().map(|x| x as i8).collect())
-    }
-}
-
-/// Numbers of 4 bytes, as one byte string, little-endian.
-pub(super) mod le_words {
-    use serde::{Deserializer, Serializer};
-
-    /// A number stored as 4 little-endian bytes.
-    pub trait Word: Copy {
-        fn to_le(self) -> [u8; 4];
-        fn from_le(bytes: [u8; 4]) -> Self;
-    }
-
-    impl Word for u32 {
-        fn to_le(self) -> [u8; 4] {
-            self.to_le_bytes()
-        }
-        fn from_le(bytes: [u8; 4]) -> Self {
-            u32::from_le_bytes(bytes)
-        }
-    }
-
-    impl Word for f32 {
-        fn to_le(self) -> [u8; 4] {
-            self.to_le_bytes()
-        }
-        fn from_le(bytes: [u8; 4]) -> Self {
-            f32::from_le_bytes(bytes)
-        }
-    }
-
-    pub fn serialize<T: Word, S: Serializer>(
-        values: &[T],
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le()).collect();
-        serializer.serialize_bytes(&bytes)
-    }
-
-    pub fn deserialize<'de, T: Word, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Vec<T>, D::Error> {
-        let bytes: serde_bytes::ByteBuf = serde::Deserialize::deserialize(deserializer)?;
-        if !bytes.len().is_multiple_of(4) {
-            return Err(serde::de::Error::custom("a byte string of 4-byte words"));
-        }
-        Ok(bytes
-            .chunks_exact(4)
-            .map(|w| T::from_le([w[0], w[1], w[2], w[3]]))
-            .collect())
-    }
+/// The `i8` a byte holds.
+fn signed(byte: u8) -> i32 {
+    i32::from(byte as i8)
 }
 
 impl QVec {
@@ -90,7 +30,7 @@ impl QVec {
         }
         let q = v
             .iter()
-            .map(|x| (x / max * 127.0).round().clamp(-127.0, 127.0) as i8)
+            .map(|x| (x / max * 127.0).round().clamp(-127.0, 127.0) as i8 as u8)
             .collect();
         QVec {
             scale: max / 127.0,
@@ -103,13 +43,14 @@ impl QVec {
         self.similarity_to(&other.q, other.scale)
     }
 
-    /// The approximate dot product with the quantized vector `values` times `scale`.
-    pub fn similarity_to(&self, values: &[i8], scale: f32) -> f32 {
+    /// The approximate dot product with the quantized vector `values` (the bytes of `i8`s)
+    /// times `scale`.
+    pub fn similarity_to(&self, values: &[u8], scale: f32) -> f32 {
         let sum: i32 = self
             .q
             .iter()
             .zip(values)
-            .map(|(a, b)| i32::from(*a) * i32::from(*b))
+            .map(|(a, b)| signed(*a) * signed(*b))
             .sum();
         sum as f32 * self.scale * scale
     }
@@ -119,9 +60,9 @@ impl QVec {
         QVec::f32s(&self.q, self.scale)
     }
 
-    /// The approximate vector of `values` times `scale`.
-    pub fn f32s(values: &[i8], scale: f32) -> Vec<f32> {
-        values.iter().map(|x| f32::from(*x) * scale).collect()
+    /// The approximate vector of `values` (the bytes of `i8`s) times `scale`.
+    pub fn f32s(values: &[u8], scale: f32) -> Vec<f32> {
+        values.iter().map(|x| signed(*x) as f32 * scale).collect()
     }
 
     /// How many dimensions.
@@ -129,8 +70,8 @@ impl QVec {
         self.q.len()
     }
 
-    /// The quantized values.
-    pub fn values(&self) -> &[i8] {
+    /// The quantized values, as the bytes of `i8`s.
+    pub fn values(&self) -> &[u8] {
         &self.q
     }
 
