@@ -154,3 +154,109 @@ fn a_new_student_with_only_a_goal_gets_sensible_results() {
         assert!(plan.estimated_hours > 12.0);
     });
 }
+
+/// The best-rated items of `subjects` that pass `filters`, by one scan of the whole catalog:
+/// the reference for [`crate::generate::fallback`].
+async fn best_rated_by_scan(
+    store: &mut TestStore,
+    kind: Kind,
+    filters: &Filters,
+    subjects: &[String],
+) -> Vec<String> {
+    let (table, id, price, subject_match, fifth) = match kind {
+        Kind::Tutor => (
+            "rec_tutors",
+            "tutor_id",
+            "hourly_rate",
+            "EXISTS (SELECT 1 FROM json_each(subjects) j WHERE lower(j.value) IN (SELECT value FROM json_each(?1)))",
+            "(?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(languages) l WHERE lower(l.value) = lower(?5)))",
+        ),
+        Kind::Course => (
+            "rec_courses",
+            "course_id",
+            "price",
+            "lower(subject) IN (SELECT value FROM json_each(?1))",
+            "(?5 IS NULL OR level = ?5)",
+        ),
+    };
+    let sql = format!(
+        "SELECT {id} FROM {table} WHERE (json_array_length(?1) = 0 OR {subject_match}) \
+         AND (?2 IS NULL OR {price} >= ?2) AND (?3 IS NULL OR {price} <= ?3) \
+         AND (?4 IS NULL OR lower(currency) = lower(?4)) AND {fifth} \
+         ORDER BY (rating_sum + 20.0) / (rating_count + 5.0) DESC, {id} LIMIT 50"
+    );
+    let fifth = match kind {
+        Kind::Tutor => SqlValue::from(filters.language.clone()),
+        Kind::Course => SqlValue::from(filters.level.map(Level::as_str)),
+    };
+    let params = [
+        json_param(subjects),
+        filters.min_price.into(),
+        filters.max_price.into(),
+        filters.currency.clone().into(),
+        fifth,
+    ];
+    let rows = store.query(&sql, &params).await.expect("scan");
+    rows.iter()
+        .map(|r| r[0].as_str().expect("id").to_owned())
+        .collect()
+}
+
+#[test]
+fn best_rated_lists_equal_a_scan_of_the_catalog() {
+    let events = history(&DemoConfig::small());
+    block_on(async {
+        let mut store = TestStore::new().await;
+        let mut embedder = HashingEmbedder::default();
+        // In chunks: tutors' ratings and profiles change from one refresh to the next.
+        for chunk in events.chunks(events.len() / 5 + 1) {
+            store.ingest(chunk).await;
+            refresh_profiles(&mut store, &mut embedder, now())
+                .await
+                .expect("refresh");
+        }
+        let rows = store
+            .query(
+                "SELECT DISTINCT lower(j.value) FROM rec_tutors, json_each(subjects) j ORDER BY 1",
+                &[],
+            )
+            .await
+            .expect("subjects");
+        let all: Vec<String> = rows
+            .iter()
+            .map(|r| r[0].as_str().expect("subject").to_owned())
+            .collect();
+        assert!(all.len() > 5, "{all:?}");
+        let mut sets: Vec<Vec<String>> = vec![vec![], vec!["no such subject".into()]];
+        sets.extend(all.iter().map(|s| vec![s.clone()]));
+        sets.extend(all.windows(3).map(<[String]>::to_vec));
+        let filters = [
+            Filters::default(),
+            Filters {
+                max_price: Some(40),
+                currency: Some("usd".into()),
+                ..Filters::default()
+            },
+            Filters {
+                min_price: Some(30),
+                language: Some("Spanish".into()),
+                level: Some(Level::Beginner),
+                ..Filters::default()
+            },
+        ];
+        let mut compared = 0;
+        for kind in Kind::ALL {
+            for f in &filters {
+                for subjects in &sets {
+                    let fast = crate::generate::fallback(&mut store, kind, f, subjects)
+                        .await
+                        .expect("fallback");
+                    let scan = best_rated_by_scan(&mut store, kind, f, subjects).await;
+                    assert_eq!(fast, scan, "{kind:?} {subjects:?} {f:?}");
+                    compared += usize::from(!scan.is_empty());
+                }
+            }
+        }
+        assert!(compared > sets.len(), "{compared} non-empty lists");
+    });
+}

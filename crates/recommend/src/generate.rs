@@ -229,62 +229,86 @@ async fn best_rated<S: SqlStore>(
         .await
 }
 
-/// The best-rated items of `subjects` (lower-cased; none: any) that pass the filters.
-async fn fallback<S: SqlStore>(
+/// The best-rated items of `subjects` (lower-cased; none: any) that pass the filters, at most
+/// [`FALLBACK_CANDIDATES`], best first (ties by id).
+///
+/// One walk per subject down an index by rating (`rec_tutor_subjects`, or the subject and
+/// rating index of `rec_courses`) that stops at the limit, then a merge: each item of the
+/// union's best is among its own subject's best, so the merge is exact. (One walk for all the
+/// subjects, down the rating index of every item, checked each item's subjects on the way: a
+/// rare subject walked most of the catalog.)
+pub(crate) async fn fallback<S: SqlStore>(
     store: &mut S,
     kind: Kind,
     filters: &Filters,
     subjects: &[String],
 ) -> Result<Vec<String>, RecommendError> {
-    let (table, id, price, subject_match) = match kind {
+    let (items, price, language_or_level) = match kind {
         Kind::Tutor => (
-            "rec_tutors",
-            "tutor_id",
-            "hourly_rate",
-            "EXISTS (SELECT 1 FROM json_each(subjects) j WHERE lower(j.value) IN (SELECT value FROM json_each(?1)))",
+            "rec_tutors t",
+            "t.hourly_rate",
+            " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(t.languages) l WHERE lower(l.value) = lower(?5)))",
         ),
         Kind::Course => (
-            "rec_courses",
-            "course_id",
-            "price",
-            "lower(subject) IN (SELECT value FROM json_each(?1))",
+            "rec_courses t",
+            "t.price",
+            " AND (?5 IS NULL OR t.level = ?5)",
         ),
     };
-    let mut sql = format!(
-        "SELECT {id} FROM {table} WHERE (json_array_length(?1) = 0 OR {subject_match}) \
-         AND (?2 IS NULL OR {price} >= ?2) AND (?3 IS NULL OR {price} <= ?3) \
-         AND (?4 IS NULL OR lower(currency) = lower(?4))"
+    let filtered = format!(
+        "(?2 IS NULL OR {price} >= ?2) AND (?3 IS NULL OR {price} <= ?3) \
+         AND (?4 IS NULL OR lower(t.currency) = lower(?4)){language_or_level}"
     );
-    match kind {
-        Kind::Tutor => sql.push_str(
-            " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(languages) l WHERE lower(l.value) = lower(?5)))",
+    let rating = "(t.rating_sum + 20.0) / (t.rating_count + 5.0)";
+    let sql = match (kind, subjects.is_empty()) {
+        (Kind::Tutor, true) => format!(
+            "SELECT t.tutor_id, {rating} FROM {items} WHERE {filtered} \
+             ORDER BY {rating} DESC, t.tutor_id LIMIT ?6"
         ),
-        Kind::Course => sql.push_str(" AND (?5 IS NULL OR level = ?5)"),
-    }
-    sql.push_str(&format!(
-        " ORDER BY (rating_sum + 20.0) / (rating_count + 5.0) DESC, {id} LIMIT ?6"
-    ));
+        (Kind::Course, true) => format!(
+            "SELECT t.course_id, {rating} FROM {items} WHERE {filtered} \
+             ORDER BY {rating} DESC, t.course_id LIMIT ?6"
+        ),
+        // CROSS JOIN: the subject's index walk leads.
+        (Kind::Tutor, false) => format!(
+            "SELECT s.tutor_id, s.rating FROM rec_tutor_subjects s CROSS JOIN {items} \
+             ON t.tutor_id = s.tutor_id WHERE s.subject = ?1 AND {filtered} \
+             ORDER BY s.rating DESC, s.tutor_id LIMIT ?6"
+        ),
+        (Kind::Course, false) => format!(
+            "SELECT t.course_id, {rating} FROM {items} WHERE lower(t.subject) = ?1 AND {filtered} \
+             ORDER BY {rating} DESC, t.course_id LIMIT ?6"
+        ),
+    };
     let fifth = match kind {
         Kind::Tutor => SqlValue::from(filters.language.clone()),
         Kind::Course => SqlValue::from(filters.level.map(Level::as_str)),
     };
-    let rows = query(
-        store,
-        &sql,
-        &[
-            crate::json_param(subjects),
-            filters.min_price.into(),
-            filters.max_price.into(),
-            filters.currency.clone().into(),
-            fifth,
-            FALLBACK_CANDIDATES.into(),
-        ],
-        "fallback",
-    )
-    .await?;
-    rows.iter()
-        .map(|r| Ok(Cols::new(r, "fallback").str(0)?.to_owned()))
-        .collect()
+    let mut params = [
+        SqlValue::Null,
+        filters.min_price.into(),
+        filters.max_price.into(),
+        filters.currency.clone().into(),
+        fifth,
+        FALLBACK_CANDIDATES.into(),
+    ];
+    let walks: Vec<Option<&String>> = match subjects {
+        [] => vec![None],
+        _ => subjects.iter().map(Some).collect(),
+    };
+    let mut best: Vec<(f64, String)> = Vec::new();
+    for subject in walks {
+        params[0] = subject.map_or(SqlValue::Null, |s| s.as_str().into());
+        for r in &query(store, &sql, &params, "fallback").await? {
+            let c = Cols::new(r, "fallback");
+            best.push((c.f64(1)?, c.str(0)?.to_owned()));
+        }
+    }
+    best.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    // An item of several of the subjects was found once per subject, with one rating.
+    best.dedup_by(|a, b| a.1 == b.1);
+    best.truncate(FALLBACK_CANDIDATES as usize);
+    Ok(best.into_iter().map(|(_, id)| id).collect())
 }
 
 /// The candidates' attributes and counters.
@@ -335,6 +359,61 @@ async fn details<S: SqlStore>(
 mod tests {
     use super::*;
     use crate::test_support::{TestStore, block_on};
+
+    /// `rec_tutor_subjects` follows the tutors' subjects and ratings, whatever writes them.
+    #[test]
+    fn the_best_rated_of_a_subject_follow_the_tutors() {
+        block_on(async {
+            let mut store = TestStore::new().await;
+            let run = async |store: &mut TestStore, sql: &str| {
+                store.execute(sql, &[]).await.expect(sql);
+            };
+            for (id, subjects, rating) in [
+                ("t1", r#"["Math", "Physics"]"#, 5),
+                ("t2", r#"["math"]"#, 1),
+            ] {
+                run(
+                    &mut store,
+                    &format!(
+                        "INSERT INTO rec_tutors (tutor_id, name, subjects, bio, languages, hourly_rate, \
+                         currency, updated_ms, rating_sum, rating_count) \
+                         VALUES ('{id}', '{id}', '{subjects}', '', '[]', 30, 'USD', 0, {rating}, 1)"
+                    ),
+                )
+                .await;
+            }
+            let best = async |store: &mut TestStore, subjects: &[&str]| {
+                let subjects: Vec<String> = subjects.iter().map(|s| s.to_string()).collect();
+                fallback(store, Kind::Tutor, &Filters::default(), &subjects)
+                    .await
+                    .expect("fallback")
+            };
+            assert_eq!(best(&mut store, &["math"]).await, ["t1", "t2"]);
+            assert_eq!(best(&mut store, &["math", "physics"]).await, ["t1", "t2"]);
+            // A rating changes the order; a subject dropped is no longer searched.
+            run(
+                &mut store,
+                "UPDATE rec_tutors SET rating_sum = 0, rating_count = 4 WHERE tutor_id = 't1'",
+            )
+            .await;
+            assert_eq!(best(&mut store, &["math"]).await, ["t2", "t1"]);
+            run(
+                &mut store,
+                r#"UPDATE rec_tutors SET subjects = '["Physics"]' WHERE tutor_id = 't1'"#,
+            )
+            .await;
+            assert_eq!(best(&mut store, &["math"]).await, ["t2"]);
+            assert_eq!(best(&mut store, &["physics"]).await, ["t1"]);
+            run(&mut store, "DELETE FROM rec_tutors WHERE tutor_id = 't1'").await;
+            assert!(best(&mut store, &["physics"]).await.is_empty());
+            assert_eq!(best(&mut store, &[]).await, ["t2"]);
+            let rows = store
+                .query("SELECT subject, tutor_id FROM rec_tutor_subjects", &[])
+                .await
+                .expect("rows");
+            assert_eq!(rows, [vec!["math".into(), "t2".into()]]);
+        });
+    }
 
     /// The SQL reads the sample [`co_taken`] is defined over: the latest items first, their
     /// other takers, what those took, and the items' popularity.

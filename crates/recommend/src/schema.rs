@@ -80,6 +80,40 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     rating_count INTEGER NOT NULL DEFAULT 0
 )",
     "CREATE INDEX IF NOT EXISTS rec_courses_rating ON rec_courses ((rating_sum + 20.0) / (rating_count + 5.0) DESC, course_id)",
+    // The best-rated courses of one subject: a walk of this index stops at its limit, where a
+    // walk of the one above checks every course of the other subjects on the way.
+    "CREATE INDEX IF NOT EXISTS rec_courses_subject_rating ON rec_courses (lower(subject), (rating_sum + 20.0) / (rating_count + 5.0) DESC, course_id)",
+    // The same for tutors, whose subjects are a JSON array: one row per tutor and subject
+    // (lower-cased) with the tutor's Bayesian average, kept by the triggers below.
+    "CREATE TABLE IF NOT EXISTS rec_tutor_subjects (
+    subject TEXT NOT NULL,
+    tutor_id TEXT NOT NULL,
+    rating REAL NOT NULL,
+    PRIMARY KEY (subject, tutor_id)
+) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS rec_tutor_subjects_rating ON rec_tutor_subjects (subject, rating DESC, tutor_id)",
+    "CREATE TRIGGER IF NOT EXISTS rec_tutor_subjects_insert AFTER INSERT ON rec_tutors BEGIN
+    INSERT OR REPLACE INTO rec_tutor_subjects (subject, tutor_id, rating)
+    SELECT DISTINCT lower(j.value), NEW.tutor_id, (NEW.rating_sum + 20.0) / (NEW.rating_count + 5.0)
+    FROM json_each(NEW.subjects) j;
+END",
+    "CREATE TRIGGER IF NOT EXISTS rec_tutor_subjects_update AFTER UPDATE OF subjects, rating_sum, rating_count ON rec_tutors
+WHEN OLD.subjects IS NOT NEW.subjects OR OLD.rating_sum IS NOT NEW.rating_sum OR OLD.rating_count IS NOT NEW.rating_count
+BEGIN
+    DELETE FROM rec_tutor_subjects WHERE tutor_id = OLD.tutor_id
+        AND subject IN (SELECT lower(value) FROM json_each(OLD.subjects));
+    INSERT OR REPLACE INTO rec_tutor_subjects (subject, tutor_id, rating)
+    SELECT DISTINCT lower(j.value), NEW.tutor_id, (NEW.rating_sum + 20.0) / (NEW.rating_count + 5.0)
+    FROM json_each(NEW.subjects) j;
+END",
+    "CREATE TRIGGER IF NOT EXISTS rec_tutor_subjects_delete AFTER DELETE ON rec_tutors BEGIN
+    DELETE FROM rec_tutor_subjects WHERE tutor_id = OLD.tutor_id
+        AND subject IN (SELECT lower(value) FROM json_each(OLD.subjects));
+END",
+    // Tutors stored before the table existed.
+    "INSERT OR IGNORE INTO rec_tutor_subjects (subject, tutor_id, rating)
+    SELECT DISTINCT lower(j.value), t.tutor_id, (t.rating_sum + 20.0) / (t.rating_count + 5.0)
+    FROM rec_tutors t, json_each(t.subjects) j",
     // Who booked, completed or enrolled in what (`item_kind` is `tutor` or `course`).
     "CREATE TABLE IF NOT EXISTS rec_interactions (
     user_id TEXT NOT NULL,
