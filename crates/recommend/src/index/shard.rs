@@ -731,8 +731,10 @@ mod tests {
     #[test]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn the_stored_graph_finds_what_instant_distance_finds() {
-        // Clustered vectors, so that there are near ties and several layers.
-        let items: Vec<(String, Vec<f32>)> = (0..1500)
+        // Clustered vectors, so that there are near ties and several layers. Coverage counters
+        // make a build about ten times slower: a smaller graph there.
+        let n = if cfg!(coverage) { 400 } else { 1500 };
+        let items: Vec<(String, Vec<f32>)> = (0..n)
             .map(|i| (format!("item-{i}"), synthetic_vector(i % 40, i)))
             .collect();
         let settings = IndexSettings {
