@@ -77,6 +77,9 @@ struct Args {
     /// Only generate (and cache) the platform.
     #[arg(long)]
     prepare_only: bool,
+    /// Only time the dashboard reads, on the `work.db` a run with `--keep` left in `--dir`.
+    #[arg(long)]
+    reads_only: bool,
 }
 
 fn main() -> Result<()> {
@@ -118,6 +121,13 @@ fn show(d: Duration) -> String {
 }
 
 async fn run(args: &Args) -> Result<()> {
+    if args.reads_only {
+        let mut store = Timed::new(platform::open(&args.dir.join("work.db")).await?);
+        let mut lines = Vec::new();
+        read_every_dashboard(&mut store, args, &mut lines).await?;
+        print_lines(&lines);
+        return Ok(());
+    }
     let shape = IncrementShape {
         size: args.increment,
         late: args.late,
@@ -208,6 +218,22 @@ async fn run(args: &Args) -> Result<()> {
         None,
     ));
 
+    read_every_dashboard(&mut store, args, &mut lines).await?;
+    print_lines(&lines);
+    drop(store);
+    if !args.keep {
+        platform::remove_db(&platform.db)?;
+        if cache == Cache::InPlace {
+            std::fs::remove_dir_all(&args.dir)?;
+        }
+    }
+    Ok(())
+}
+
+/// Times a year of daily series of every dashboard (to the last event's day), each against
+/// the baseline pass over the same year, and checks the `dau` series.
+async fn read_every_dashboard(store: &mut Timed, args: &Args, lines: &mut Vec<Line>) -> Result<()> {
+    let (_, last) = bounds(store).await?;
     let to = metrics::Zone::UTC.date_of(last);
     let from = to.checked_sub_days(Days::new(364)).context("date")?;
     let year = [
@@ -216,11 +242,11 @@ async fn run(args: &Args) -> Result<()> {
     ];
     let query_string = format!("from={from}&to={to}");
     for dashboard in Dashboard::ALL {
-        let (engine, rows) = reads(&mut store, dashboard, &query_string, args.reads).await?;
+        let (engine, rows) = reads(store, dashboard, &query_string, args.reads).await?;
         let sql = baseline::sql(Some(dashboard));
         let mut base = Vec::new();
         for _ in 0..args.baseline_reads.max(1) {
-            base.push(timed_query(&mut store, &sql, &year).await?);
+            base.push(timed_query(store, &sql, &year).await?);
         }
         let base = percentiles(&mut base);
         lines.push(Line::new(
@@ -234,25 +260,20 @@ async fn run(args: &Args) -> Result<()> {
             Some(base.1),
         ));
     }
-    check_dau(&mut store, &query_string, &year).await?;
+    check_dau(store, &query_string, &year).await?;
     store.clear();
+    Ok(())
+}
 
+fn print_lines(lines: &[Line]) {
     println!("| step | engine | baseline | engine/baseline |");
     println!("|---|---:|---:|---:|");
-    for line in &lines {
+    for line in lines {
         println!(
             "| {} | {} | {} | {} |",
             line.step, line.engine, line.baseline, line.ratio
         );
     }
-    drop(store);
-    if !args.keep {
-        platform::remove_db(&platform.db)?;
-        if cache == Cache::InPlace {
-            std::fs::remove_dir_all(&args.dir)?;
-        }
-    }
-    Ok(())
 }
 
 /// The first and last event instant.

@@ -337,6 +337,17 @@ pub const POINT_SQL: &str = point_sql!();
 /// How many entries a leaderboard keeps per bucket.
 pub const LEADERBOARD_SIZE: u32 = 10;
 
+/// The leaderboards: per-period metrics whose rows are ranked entries (`rank` and the ranked
+/// id in their dimensions), so that a year of them is thousands of short series.
+pub const LEADERBOARDS: [&str; 6] = [
+    "top_tutors_by_bookings",
+    "top_tutors_by_completions",
+    "top_tutors_by_revenue",
+    "top_courses_by_enrollments",
+    "top_courses_by_completions",
+    "top_courses_by_revenue",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,6 +361,10 @@ mod tests {
                 let spec = metric(name).unwrap_or_else(|| panic!("{name} not in catalog"));
                 assert!(spec.served, "{name} is hidden");
             }
+        }
+        for name in LEADERBOARDS {
+            let spec = metric(name).unwrap_or_else(|| panic!("{name} not in catalog"));
+            assert!(matches!(spec.kind, PerPeriod) && spec.served, "{name}");
         }
         assert_eq!(Dashboard::from_path("REVENUE"), Some(Dashboard::Revenue));
         assert_eq!(Dashboard::from_path("nope"), None);

@@ -6,12 +6,17 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Months, NaiveDate, Utc};
 
 use crate::catalog::{
-    BREAKDOWN_KEYS, BREAKDOWN_SQL, CHUNK_MS, CHUNK_SQL, DIMENSION_KEYS, Dashboard, POINT_SQL,
+    BREAKDOWN_KEYS, BREAKDOWN_SQL, CHUNK_MS, CHUNK_SQL, DIMENSION_KEYS, Dashboard, LEADERBOARDS,
+    POINT_SQL,
 };
 use crate::error::RequestError;
 use crate::settings::Settings;
 use crate::store::SqlValue;
 use crate::time::{Bucket, Granularity, Zone};
+
+/// Separates the dimensions of each point in a leaderboard's row of [`DashboardQuery::sql`]
+/// (the ASCII record separator: JSON text never holds it unescaped).
+pub const RECORD: char = '\u{1e}';
 
 /// The most buckets one request may span (ten years of days).
 pub const MAX_BUCKETS: usize = 3660;
@@ -175,46 +180,73 @@ impl DashboardQuery {
             .map_or(0, |i| 1 << i)
     }
 
-    /// The query reading the dashboard's series, and its parameters: one row per series and
-    /// 90-day chunk ([`CHUNK_SQL`]), `metric_name, dimensions, points`, where `points` is
-    /// the chunk's [`POINT_SQL`] pairs `start:value` (oldest first), comma-separated: exact,
-    /// an integer or a real that reads back as the same double.
+    /// The query reading the dashboard's series, and its parameters: rows of
+    /// `metric_name, dimensions, points`, where `points` are [`POINT_SQL`]'s `start:value`
+    /// (exact: an integer or a real that reads back as the same double), comma-separated,
+    /// oldest first in a series. A metric's rows are per series and 90-day chunk
+    /// ([`CHUNK_SQL`]), `dimensions` the series'; a leaderboard's ([`LEADERBOARDS`]) are per
+    /// chunk, its series one after another, and `dimensions` holds each point's, separated
+    /// by [`RECORD`]: a year of daily leaderboards is thousands of series of one or two
+    /// points, and a row costs more than its text.
     ///
     /// Per metric, the rows are one range of the covering index `dashboard_metrics_by_series`
-    /// (the chunks the buckets overlap), in its order, so the grouping needs no sort.
+    /// (the chunks the buckets overlap), in its order, so the grouping needs no sort, and
+    /// the points are their own aggregate, so SQLite reads each from the index instead of
+    /// formatting it.
     pub fn sql(&self) -> (String, Vec<SqlValue>) {
         let buckets = self.buckets();
         let (start, end) = match (buckets.first(), buckets.last()) {
             (Some(first), Some(last)) => (first.start, last.end),
             _ => (0, 0),
         };
-        let names = serde_json::to_string(self.dashboard.metrics()).unwrap_or_default();
-        let mut sql = format!(
-            "SELECT metric_name, dimensions, group_concat({POINT_SQL}, ',') FROM dashboard_metrics \
-             WHERE zone = ?1 AND granularity = ?2 AND metric_name IN (SELECT value FROM json_each(?3)) \
-             AND bucket_start >= ?4 AND bucket_start < ?5",
-        );
+        let (boards, series): (Vec<&str>, Vec<&str>) = self
+            .dashboard
+            .metrics()
+            .iter()
+            .partition(|name| LEADERBOARDS.contains(name));
+        let names =
+            |names: &[&str]| SqlValue::Text(serde_json::to_string(names).unwrap_or_default());
         let mut params = vec![
             SqlValue::Text(self.zone.name().to_owned()),
             SqlValue::Text(self.granularity.as_str().to_owned()),
-            SqlValue::Text(names),
+            names(&series),
             SqlValue::Integer(start),
             SqlValue::Integer(end),
             SqlValue::Integer(self.breakdown_bits()),
         ];
-        sql.push_str(&format!(
-            " AND {BREAKDOWN_SQL} = ?6 AND {CHUNK_SQL} BETWEEN ?4 / {CHUNK_MS} AND (?5 - 1) / {CHUNK_MS}"
-        ));
+        // `{names}`: the parameter holding the metric names a half of the query reads.
+        let mut rows = format!(
+            " FROM dashboard_metrics WHERE zone = ?1 AND granularity = ?2 \
+             AND metric_name IN (SELECT value FROM json_each({{names}})) \
+             AND bucket_start >= ?4 AND bucket_start < ?5 AND {BREAKDOWN_SQL} = ?6 \
+             AND {CHUNK_SQL} BETWEEN ?4 / {CHUNK_MS} AND (?5 - 1) / {CHUNK_MS}"
+        );
         for (key, value) in &self.filters {
             // Keys are checked against DIMENSION_KEYS, so they are safe in a JSON path.
-            sql.push_str(&format!(
+            rows.push_str(&format!(
                 " AND json_extract(dimensions, '$.{key}') = ?{}",
                 params.len() + 1
             ));
             params.push(SqlValue::Text(value.clone()));
         }
-        sql.push_str(&format!(" GROUP BY metric_name, {CHUNK_SQL}, dimensions"));
-        (sql, params)
+        let points = format!("group_concat({POINT_SQL}, ',')");
+        let mut halves = Vec::new();
+        if !series.is_empty() {
+            halves.push(format!(
+                "SELECT metric_name, dimensions, {points}{} GROUP BY metric_name, {CHUNK_SQL}, dimensions",
+                rows.replace("{names}", "?3"),
+            ));
+        }
+        if !boards.is_empty() {
+            params.push(names(&boards));
+            halves.push(format!(
+                "SELECT metric_name, group_concat(dimensions, char({})), {points}{} \
+                 GROUP BY metric_name, {CHUNK_SQL}",
+                RECORD as u32,
+                rows.replace("{names}", &format!("?{}", params.len())),
+            ));
+        }
+        (halves.join(" UNION ALL "), params)
     }
 }
 

@@ -1,12 +1,14 @@
 //! Tests of the dashboard request parsing and of the response shape.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde_json::json;
 
 use crate::catalog::Dashboard;
 use crate::error::RequestError;
-use crate::read::DashboardQuery;
-use crate::response::shape_response;
+use crate::read::{DashboardQuery, RECORD};
+use crate::response::{shape_response, sort_key};
 use crate::settings::Settings;
 use crate::store::SqlValue;
 use crate::time::Granularity;
@@ -152,7 +154,7 @@ fn sql_and_parameters() {
     );
     assert!(
         sql.ends_with(
-            "json_extract(dimensions, '$.currency') = ?7 GROUP BY metric_name, bucket_start / 7776000000, dimensions"
+            "json_extract(dimensions, '$.currency') = ?7 GROUP BY metric_name, bucket_start / 7776000000"
         ),
         "{sql}"
     );
@@ -167,7 +169,20 @@ fn sql_and_parameters() {
     assert_eq!(params[3], SqlValue::Integer(1_714_514_400_000));
     assert_eq!(params[4], SqlValue::Integer(1_714_687_200_000));
     assert_eq!(params[5], SqlValue::Integer(0));
+    // Leaderboards are read by the second half, per chunk.
     assert_eq!(params[6], SqlValue::Text("EUR".into()));
+    assert_eq!(
+        params[7],
+        SqlValue::Text(r#"["top_tutors_by_revenue","top_courses_by_revenue"]"#.into())
+    );
+    assert!(params[2].as_str().is_some_and(|m| !m.contains("top_")));
+    assert!(
+        sql.contains("json_each(?3)") && sql.contains("json_each(?8)"),
+        "{sql}"
+    );
+    // A dashboard without leaderboards reads them with no second half.
+    let (sql, params) = parse("overview", "").expect("query").sql();
+    assert!(!sql.contains("UNION") && params.len() == 6, "{sql}");
 }
 
 #[test]
@@ -199,12 +214,30 @@ fn breakdowns() {
     ));
 }
 
-/// A row of [`DashboardQuery::sql`]: one series, its points as `start:value` pairs.
+/// A row of [`DashboardQuery::sql`] holding one series: its points as comma-separated
+/// `start:value` pairs.
 fn series(metric: &str, dims: &str, points: &str) -> Vec<SqlValue> {
     vec![
         SqlValue::Text(metric.into()),
         SqlValue::Text(dims.into()),
         SqlValue::Text(points.into()),
+    ]
+}
+
+/// A row of [`DashboardQuery::sql`] for a leaderboard: a chunk, series by series, with each
+/// point's dimensions.
+fn chunk(metric: &str, series: &[(&str, &str)]) -> Vec<SqlValue> {
+    let (mut dims, mut points) = (Vec::new(), Vec::new());
+    for (d, p) in series {
+        for point in p.split(',') {
+            dims.push(*d);
+            points.push(point);
+        }
+    }
+    vec![
+        SqlValue::Text(metric.into()),
+        SqlValue::Text(dims.join(&RECORD.to_string())),
+        SqlValue::Text(points.join(",")),
     ]
 }
 
@@ -220,15 +253,19 @@ fn response_shape() {
         series("arppu", eur, &format!("{d1}:4500.5")),
         series("revenue_net", eur, &format!("{d2}:-300")),
         series("revenue_gross", eur, &format!("{d1}:4500")),
-        series(
+        // A chunk of several series, as stored (dimensions in text order).
+        chunk(
             "top_tutors_by_revenue",
-            r#"{"currency":"EUR","rank":"10","tutorId":"t9"}"#,
-            &format!("{d1}:5"),
-        ),
-        series(
-            "top_tutors_by_revenue",
-            r#"{"currency":"EUR","rank":"2","tutorId":"t2"}"#,
-            &format!("{d1}:50"),
+            &[
+                (
+                    r#"{"currency":"EUR","rank":"10","tutorId":"t9"}"#,
+                    &format!("{d1}:5"),
+                ),
+                (
+                    r#"{"currency":"EUR","rank":"2","tutorId":"t2"}"#,
+                    &format!("{d1}:50,{d2}:40"),
+                ),
+            ],
         ),
         series("booked_minutes", "{}", &format!("{d1}:60")),
     ];
@@ -268,8 +305,25 @@ fn response_shape() {
         body["series"][2]["points"],
         json!([{"timestamp": "2024-05-01T00:00:00Z", "value": 4500.5}])
     );
-    // Ranks in numeric order.
+    // Ranks in numeric order, each series with its own points.
     assert_eq!(body["series"][3]["dimensions"]["rank"], "2");
+    assert_eq!(
+        body["series"][3]["points"],
+        json!([{"timestamp": "2024-05-01T00:00:00Z", "value": 50},
+               {"timestamp": "2024-05-02T00:00:00Z", "value": 40}])
+    );
+    assert_eq!(body["series"][4]["dimensions"]["tutorId"], "t9");
+    assert_eq!(
+        body["series"][4]["points"].as_array().map(Vec::len),
+        Some(1)
+    );
+    // A point without its dimensions, or dimensions without their point, is a bad row.
+    let mut short = series("arppu", eur, &format!("{d1}:1,{d2}:2,{d2}:3"));
+    short[1] = SqlValue::Text(format!("{eur}{RECORD}{eur}"));
+    assert!(shape_response(&q, None, &[short]).is_err());
+    let mut long = series("arppu", eur, &format!("{d1}:1,{d2}:2"));
+    long[1] = SqlValue::Text(format!("{eur}{RECORD}{eur}{RECORD}{eur}"));
+    assert!(shape_response(&q, None, &[long]).is_err());
     let bad = vec![vec![SqlValue::Text("dau".into())]];
     assert!(shape_response(&q, None, &bad).is_err());
     let nan = vec![series("arppu", "{}", &format!("{d1}:NaN"))];
@@ -311,4 +365,61 @@ fn points_in_any_order_and_real_renderings() {
         ])
     );
     assert!(body["series"][1]["points"][1]["value"].is_f64());
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn series_sort_keys_order_as_their_dimensions() {
+    // The order the response promises: metric, then dimensions key by key, a value that is
+    // an integer after one that is not, integers numerically, then as text.
+    type Tuple = (usize, Vec<(String, Option<i64>, String)>);
+    let tuple = |rank: usize, dims: &BTreeMap<String, String>| -> Tuple {
+        let entries = dims
+            .iter()
+            .map(|(k, v)| (k.clone(), v.parse().ok(), v.clone()));
+        (rank, entries.collect())
+    };
+    let values = [
+        "",
+        "a",
+        "a\0",
+        "a\0b",
+        "ab",
+        "b",
+        "-3",
+        "-10",
+        "0",
+        "2",
+        "10",
+        "007",
+        "9223372036854775807",
+        "-9223372036854775808",
+    ];
+    let mut all = Vec::new();
+    for rank in [0, 1, 300] {
+        all.push((rank, BTreeMap::new()));
+        for key in ["rank", "ra", "rank\0"] {
+            for value in values {
+                let one = BTreeMap::from([(key.to_owned(), value.to_owned())]);
+                all.push((rank, one.clone()));
+                let mut two = one;
+                two.insert("tutorId".into(), value.to_owned());
+                all.push((rank, two));
+            }
+        }
+    }
+    let key = |(rank, dims): &(usize, BTreeMap<String, String>)| {
+        let mut out = Vec::new();
+        sort_key(*rank, dims, &mut out);
+        out
+    };
+    for a in &all {
+        for b in &all {
+            assert_eq!(
+                key(a).cmp(&key(b)),
+                tuple(a.0, &a.1).cmp(&tuple(b.0, &b.1)),
+                "{a:?} against {b:?}"
+            );
+        }
+    }
 }

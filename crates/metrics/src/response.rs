@@ -1,7 +1,6 @@
 //! The response of `GET /metrics/{dashboard}`: the series [`DashboardQuery::sql`] reads, one
 //! row per series, shaped as JSON.
 
-use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
@@ -9,7 +8,7 @@ use serde_json::Number;
 
 use crate::catalog::{Dashboard, metric};
 use crate::error::{MetricsError, at};
-use crate::read::DashboardQuery;
+use crate::read::{DashboardQuery, RECORD};
 use crate::store::{Row, SqlStore, SqlValue};
 use crate::time::{Bucket, Zone};
 
@@ -102,10 +101,10 @@ pub async fn read_dashboard<S: SqlStore>(
     shape_response(query, refreshed_at, &rows)
 }
 
-/// Shapes rows of [`DashboardQuery::sql`] (`metric_name, dimensions, points`, one per
-/// series and chunk) as the response: series in the dashboard's metric order, then by
-/// dimensions (numbers in numeric order); counts and sums have a point (0 if missing) for
-/// every bucket, other metrics only where they have a value.
+/// Shapes rows of [`DashboardQuery::sql`] (`metric_name, dimensions, points`, per series or,
+/// for leaderboards, per chunk with each point's dimensions) as the response: series in the
+/// dashboard's metric order, then by dimensions (numbers in numeric order); counts and sums
+/// have a point (0 if missing) for every bucket, other metrics only where they have a value.
 ///
 /// Linear in the series and points: each series' dimensions are parsed once, each bucket's
 /// timestamp formatted once, and zero-filling merges two sorted lists.
@@ -116,29 +115,62 @@ pub fn shape_response(
 ) -> Result<DashboardResponse, MetricsError> {
     let bad = || MetricsError::BadRow { step: "dashboard" };
     let order = query.dashboard.metrics();
-    // The chunks of a series, by metric (its rank in the dashboard) and dimensions text, in
-    // the order the query returns them (oldest first).
-    let mut grouped: HashMap<(usize, &str), Vec<(i64, Number)>> = HashMap::new();
+    // The points of each series, by metric (its rank in the dashboard) and dimensions text,
+    // in the order the query returns them (oldest first).
+    let mut grouped: HashMap<(usize, &str), usize> = HashMap::new();
+    let mut points_of: Vec<Vec<(i64, Number)>> = Vec::new();
     for row in rows {
-        let [name, dims, points] = row.as_slice() else {
+        let [name, dimensions, points] = row.as_slice() else {
             return Err(bad());
         };
-        let (name, dims, points) = (
+        let (name, dimensions, points) = (
             name.as_str().ok_or_else(bad)?,
-            dims.as_str().ok_or_else(bad)?,
+            dimensions.as_str().ok_or_else(bad)?,
             points.as_str().ok_or_else(bad)?,
         );
         let Some(rank) = order.iter().position(|n| *n == name) else {
             continue;
         };
-        parse_points(points, grouped.entry((rank, dims)).or_default()).ok_or_else(bad)?;
+        // One series' dimensions, or each point's (a leaderboard's chunk). A series' points
+        // are consecutive: look it up once per run of them.
+        let one = !dimensions.contains(RECORD);
+        let mut each = dimensions.split(RECORD);
+        let mut current = ("", usize::MAX);
+        for point in points.split(',') {
+            let dims = if one {
+                dimensions
+            } else {
+                each.next().ok_or_else(bad)?
+            };
+            if current.1 == usize::MAX || current.0 != dims {
+                let next = points_of.len();
+                let series = *grouped.entry((rank, dims)).or_insert(next);
+                if series == next {
+                    points_of.push(Vec::new());
+                }
+                current = (dims, series);
+            }
+            points_of[current.1].push(parse_point(point).ok_or_else(bad)?);
+        }
+        if !one && each.next().is_some() {
+            return Err(bad());
+        }
     }
-    let mut keyed = Vec::with_capacity(grouped.len());
+    let mut parsed = Vec::with_capacity(grouped.len());
     for ((rank, dims), points) in grouped {
         let dimensions: BTreeMap<String, String> = serde_json::from_str(dims).map_err(|_| bad())?;
-        keyed.push(((rank, DimKey::new(dimensions)), points));
+        parsed.push((rank, dimensions, points));
     }
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    // By metric, then dimensions key by key, values that are integers (ranks, offsets) in
+    // numeric order: one byte key per series, so a comparison is one `memcmp`.
+    let mut keys = Vec::new();
+    let mut spans = Vec::with_capacity(parsed.len());
+    for (i, (rank, dims, _)) in parsed.iter().enumerate() {
+        let start = keys.len();
+        sort_key(*rank, dims, &mut keys);
+        spans.push((start..keys.len(), i));
+    }
+    spans.sort_unstable_by(|a, b| keys[a.0.clone()].cmp(&keys[b.0.clone()]));
     let buckets = query.buckets();
     let labels: Vec<String> = buckets.iter().map(|b| query.zone.format(b.start)).collect();
     let timeline = Timeline {
@@ -146,9 +178,20 @@ pub fn shape_response(
         buckets: &buckets,
         labels: &labels,
     };
-    let series = keyed
+    let zero_fill: Vec<bool> = order
+        .iter()
+        .map(|name| metric(name).is_some_and(|spec| spec.zero_fill))
+        .collect();
+    let series = spans
         .into_iter()
-        .map(|((rank, key), points)| timeline.series(order[rank], key, points))
+        .map(|(_, i)| {
+            let (rank, dimensions, points) = &mut parsed[i];
+            Series {
+                metric_name: order[*rank].to_owned(),
+                dimensions: std::mem::take(dimensions),
+                points: timeline.points(zero_fill[*rank], std::mem::take(&mut points_of[*points])),
+            }
+        })
         .collect();
     Ok(DashboardResponse {
         dashboard: query.dashboard,
@@ -159,19 +202,16 @@ pub fn shape_response(
     })
 }
 
-/// Parses the points of a series' chunk as [`DashboardQuery::sql`] encodes them, onto `out`:
-/// `start:value` pairs separated by commas (see [`crate::catalog::POINT_SQL`]): the value
-/// an integer, or a real in exponent notation that reads back as the same double.
-fn parse_points(text: &str, out: &mut Vec<(i64, Number)>) -> Option<()> {
-    for pair in text.split(',') {
-        let (start, value) = pair.split_once(':')?;
-        let value = match value.parse::<i64>() {
-            Ok(i) => Number::from(i),
-            Err(_) => Number::from_f64(value.parse().ok()?)?,
-        };
-        out.push((start.parse().ok()?, value));
-    }
-    Some(())
+/// Parses a point as [`DashboardQuery::sql`] encodes it (see [`crate::catalog::POINT_SQL`]):
+/// `start:value`, the value an integer, or a real in exponent notation that reads back as the
+/// same double.
+fn parse_point(text: &str) -> Option<(i64, Number)> {
+    let (start, value) = text.split_once(':')?;
+    let value = match value.parse::<i64>() {
+        Ok(i) => Number::from(i),
+        Err(_) => Number::from_f64(value.parse().ok()?)?,
+    };
+    Some((start.parse().ok()?, value))
 }
 
 /// The requested buckets and their formatted starts.
@@ -182,27 +222,21 @@ struct Timeline<'a> {
 }
 
 impl Timeline<'_> {
-    /// A series of `metric` from its points (in any order).
-    fn series(&self, metric_name: &str, key: DimKey, mut points: Vec<(i64, Number)>) -> Series {
+    /// A series' points from its stored ones (in any order): zero-filled, or as stored.
+    fn points(&self, zero_fill: bool, mut points: Vec<(i64, Number)>) -> Vec<Point> {
         if !points.is_sorted_by_key(|(t, _)| *t) {
             points.sort_by_key(|(t, _)| *t);
         }
-        let points = if metric(metric_name).is_some_and(|spec| spec.zero_fill) {
-            self.zero_filled(points)
-        } else {
-            points
-                .into_iter()
-                .map(|(t, value)| Point {
-                    timestamp: self.label(t),
-                    value,
-                })
-                .collect()
-        };
-        Series {
-            metric_name: metric_name.to_owned(),
-            dimensions: key.map,
-            points,
+        if zero_fill {
+            return self.zero_filled(points);
         }
+        points
+            .into_iter()
+            .map(|(t, value)| Point {
+                timestamp: self.label(t),
+                value,
+            })
+            .collect()
     }
 
     /// The timestamp of a point starting at `t`.
@@ -236,37 +270,32 @@ impl Timeline<'_> {
     }
 }
 
-/// Dimensions ordered key by key, values that are integers (ranks, offsets) numerically.
-#[derive(Debug, PartialEq, Eq)]
-struct DimKey {
-    map: BTreeMap<String, String>,
-    /// Each value (in the map's order) as an integer, if it is one.
-    numbers: Vec<Option<i64>>,
-}
-
-impl DimKey {
-    fn new(map: BTreeMap<String, String>) -> DimKey {
-        let numbers = map.values().map(|v| v.parse::<i64>().ok()).collect();
-        DimKey { map, numbers }
+/// Appends the sort key of a series to `out`: bytes whose order is that of `(rank, [(key,
+/// value as an integer if it is one, value)])`, so that keys compare with one `memcmp`.
+///
+/// Each string is escaped (`0x00` as `0x00 0xff`) and ends with `0x00 0x01`, so a string
+/// sorts before its extensions; `None` (tag 1) before any integer (tag 2, then the integer
+/// big-endian with its sign bit flipped).
+pub(crate) fn sort_key(rank: usize, dims: &BTreeMap<String, String>, out: &mut Vec<u8>) {
+    fn text(s: &str, out: &mut Vec<u8>) {
+        for &b in s.as_bytes() {
+            out.push(b);
+            if b == 0 {
+                out.push(0xff);
+            }
+        }
+        out.extend_from_slice(&[0, 1]);
     }
-
-    /// `(key, value as an integer, value)` per dimension: the sort key.
-    fn order(&self) -> impl Iterator<Item = (&String, &Option<i64>, &String)> {
-        self.map
-            .iter()
-            .zip(&self.numbers)
-            .map(|((k, v), n)| (k, n, v))
-    }
-}
-
-impl Ord for DimKey {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.order().cmp(other.order())
-    }
-}
-
-impl PartialOrd for DimKey {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+    out.extend_from_slice(&(rank as u64).to_be_bytes());
+    for (key, value) in dims {
+        text(key, out);
+        match value.parse::<i64>() {
+            Ok(n) => {
+                out.push(2);
+                out.extend_from_slice(&((n as u64) ^ (1 << 63)).to_be_bytes());
+            }
+            Err(_) => out.push(1),
+        }
+        text(value, out);
     }
 }
