@@ -54,22 +54,16 @@ pub async fn save(batch: &ParsedBatch, received_at: DateTime<Utc>) -> Result<usi
 }
 
 async fn ensure_schema(db: &mut SpinStore) -> Result<(), Failure> {
-    let fingerprint = sql_store::schema_fingerprint(store::SCHEMA_STATEMENTS.iter().copied());
-    if sql_store::schema_is_current(db, "track-event", &fingerprint).await {
-        return Ok(());
-    }
-    // A remote libSQL database manages its own journal: a refused PRAGMA is not an error.
-    if let Err(e) = db.query(store::JOURNAL_MODE_WAL, &[]).await {
+    let statements = store::SCHEMA_STATEMENTS.iter().copied();
+    let created = sql_store::ensure_schema(db, "track-event", statements)
+        .await
+        .map_err(failure("schema"))?;
+    // Set once, with the schema: the journal mode is kept in the database file. A remote
+    // libSQL database manages its own journal, so a refused PRAGMA is not an error.
+    if created && let Err(e) = db.query(store::JOURNAL_MODE_WAL, &[]).await {
         eprintln!("track-event: {}: {e}", store::JOURNAL_MODE_WAL);
     }
-    for statement in store::SCHEMA_STATEMENTS {
-        db.execute(statement, &[])
-            .await
-            .map_err(failure("schema"))?;
-    }
-    sql_store::record_schema(db, "track-event", &fingerprint)
-        .await
-        .map_err(failure("schema"))
+    Ok(())
 }
 
 /// Inserts the events chunk by chunk, then merges the traits of the `identify` calls whose

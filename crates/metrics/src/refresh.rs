@@ -38,28 +38,10 @@ pub async fn ensure_schema<S: SqlStore>(store: &mut S) -> Result<(), MetricsErro
         .iter()
         .chain(SCHEMA_STATEMENTS)
         .copied();
-    let fingerprint = sql_store::schema_fingerprint(statements.clone());
-    if sql_store::schema_is_current(store, "metrics", &fingerprint).await {
-        return Ok(());
-    }
-    let had_tallies = !store
-        .query(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'metric_tallies'",
-            &[],
-        )
+    sql_store::ensure_schema(store, "metrics", statements)
         .await
-        .map_err(at("schema"))?
-        .is_empty();
-    for statement in statements {
-        store.execute(statement, &[]).await.map_err(at("schema"))?;
-    }
-    if !had_tallies {
-        // A store from before the tallies: the next run builds every zone in full.
-        exec(store, "DELETE FROM metric_zones", &[], "schema").await?;
-    }
-    sql_store::record_schema(store, "metrics", &fingerprint)
-        .await
-        .map_err(at("schema"))
+        .map_err(at("schema"))?;
+    Ok(())
 }
 
 /// Folds the events ingested since the last run into the dashboard metrics, recomputing only
