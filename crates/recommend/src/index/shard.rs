@@ -258,9 +258,14 @@ struct Walk<'a> {
     ef: usize,
 }
 
+/// The word of a walk's `visited` that holds `item`'s bit, and the bit.
+fn visited_bit(item: u32) -> (usize, u64) {
+    (item as usize / 64, 1 << (item % 64))
+}
+
 impl Walk<'_> {
     fn visit(&mut self, item: u32) {
-        let (word, bit) = (item as usize / 64, 1u64 << (item % 64));
+        let (word, bit) = visited_bit(item);
         match self.visited.get_mut(word) {
             Some(w) if *w & bit == 0 => *w |= bit,
             // Seen, or out of range (a corrupt link is no link).
@@ -300,7 +305,8 @@ impl Walk<'_> {
             .extend(self.nearest.iter().map(|&c| Reverse(c)));
         self.visited.iter_mut().for_each(|w| *w = 0);
         for c in &self.nearest {
-            self.visited[c.item as usize / 64] |= 1 << (c.item % 64);
+            let (word, bit) = visited_bit(c.item);
+            self.visited[word] |= bit;
         }
     }
 }
@@ -309,14 +315,22 @@ impl StoredGraph {
     /// The links of `instant-distance`'s graph, read from its serialized form (its fields are
     /// private): `ef_search`, the points, the bottom layer, then the upper layers.
     fn of(graph: &instant_distance::Hnsw<QVec>) -> Result<StoredGraph, postcard::Error> {
+        /// A point, read in place and not kept (`QVec`'s serialized shape).
         #[derive(Deserialize)]
-        struct Theirs {
+        struct Point<'a> {
+            _scale: f32,
+            _q: &'a [u8],
+        }
+        #[derive(Deserialize)]
+        struct Theirs<'a> {
             ef_search: usize,
-            _points: Vec<QVec>,
+            #[serde(borrow)]
+            _points: Vec<Point<'a>>,
             zero: Vec<Slots<{ 2 * M }>>,
             layers: Vec<Vec<Slots<M>>>,
         }
-        let theirs: Theirs = postcard::from_bytes(&postcard::to_stdvec(graph)?)?;
+        let bytes = postcard::to_stdvec(graph)?;
+        let theirs: Theirs = postcard::from_bytes(&bytes)?;
         let items = theirs.zero.len();
         let zero: Vec<u32> = theirs.zero.iter().flat_map(|n| n.0).collect();
         Ok(StoredGraph {
