@@ -255,10 +255,14 @@ async fn fold_events<S: SqlStore>(
     exec(store, &facts::joined_cohorts(), &range, "cohorts").await
 }
 
+/// The first and last slot with activity. Two subqueries: SQLite reads a lone `MIN` or `MAX`
+/// from one end of an index, but `MIN(x), MAX(x)` together scan all of it (a tenth of a
+/// second at 1M events, every run).
 async fn activity_range<S: SqlStore>(store: &mut S) -> Result<Option<(i64, i64)>, MetricsError> {
     let rows = store
         .query(
-            "SELECT MIN(slot_ms), MAX(slot_ms) FROM metric_activity",
+            "SELECT (SELECT MIN(slot_ms) FROM metric_activity), \
+             (SELECT MAX(slot_ms) FROM metric_activity)",
             &[],
         )
         .await
