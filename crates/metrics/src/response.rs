@@ -1,5 +1,5 @@
-//! The response of `GET /metrics/{dashboard}`: the series [`DashboardQuery::sql`] reads, one
-//! row per series, shaped as JSON.
+//! The response of `GET /metrics/{dashboard}`: the series [`DashboardQuery::sql`] reads (a row
+//! per series and chunk, or per chunk for leaderboards), shaped as JSON.
 
 use std::collections::{BTreeMap, HashMap};
 
