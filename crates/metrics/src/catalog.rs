@@ -337,16 +337,40 @@ pub const POINT_SQL: &str = point_sql!();
 /// How many entries a leaderboard keeps per bucket.
 pub const LEADERBOARD_SIZE: u32 = 10;
 
-/// The leaderboards: per-period metrics whose rows are ranked entries (`rank` and the ranked
-/// id in their dimensions), so that a year of them is thousands of short series.
-pub const LEADERBOARDS: [&str; 6] = [
-    "top_tutors_by_bookings",
-    "top_tutors_by_completions",
-    "top_tutors_by_revenue",
-    "top_courses_by_enrollments",
-    "top_courses_by_completions",
-    "top_courses_by_revenue",
+/// A leaderboard: a per-period metric whose rows are ranked entries (`rank` and the ranked id
+/// in their dimensions), so that a year of one is thousands of short series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Leaderboard {
+    /// The metric's name.
+    pub metric: &'static str,
+    /// The dimension key of the ranked id.
+    pub ranked_key: &'static str,
+    /// Whether it ranks per currency (money is never added across currencies).
+    pub per_currency: bool,
+}
+
+const fn board(metric: &'static str, ranked_key: &'static str, per_currency: bool) -> Leaderboard {
+    Leaderboard {
+        metric,
+        ranked_key,
+        per_currency,
+    }
+}
+
+/// Every leaderboard of the catalog.
+pub const LEADERBOARDS: [Leaderboard; 6] = [
+    board("top_tutors_by_bookings", "tutorId", false),
+    board("top_tutors_by_completions", "tutorId", false),
+    board("top_tutors_by_revenue", "tutorId", true),
+    board("top_courses_by_enrollments", "courseId", false),
+    board("top_courses_by_completions", "courseId", false),
+    board("top_courses_by_revenue", "courseId", true),
 ];
+
+/// Whether `metric` is a leaderboard.
+pub fn is_leaderboard(metric: &str) -> bool {
+    LEADERBOARDS.iter().any(|b| b.metric == metric)
+}
 
 #[cfg(test)]
 mod tests {
@@ -362,8 +386,11 @@ mod tests {
                 assert!(spec.served, "{name} is hidden");
             }
         }
-        for name in LEADERBOARDS {
+        for board in LEADERBOARDS {
+            let name = board.metric;
             let spec = metric(name).unwrap_or_else(|| panic!("{name} not in catalog"));
+            assert!(is_leaderboard(name));
+            assert!(DIMENSION_KEYS.contains(&board.ranked_key), "{name}");
             assert!(matches!(spec.kind, PerPeriod) && spec.served, "{name}");
         }
         assert_eq!(Dashboard::from_path("REVENUE"), Some(Dashboard::Revenue));

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Months, NaiveDate, Utc};
 
 use crate::catalog::{
-    BREAKDOWN_KEYS, BREAKDOWN_SQL, CHUNK_MS, CHUNK_SQL, DIMENSION_KEYS, Dashboard, LEADERBOARDS,
-    POINT_SQL,
+    BREAKDOWN_KEYS, BREAKDOWN_SQL, CHUNK_MS, CHUNK_SQL, DIMENSION_KEYS, Dashboard, POINT_SQL,
+    is_leaderboard,
 };
 use crate::error::RequestError;
 use crate::settings::Settings;
@@ -184,7 +184,7 @@ impl DashboardQuery {
     /// `metric_name, dimensions, points`, where `points` are [`POINT_SQL`]'s `start:value`
     /// (exact: an integer or a real that reads back as the same double), comma-separated,
     /// oldest first in a series. A metric's rows are per series and 90-day chunk
-    /// ([`CHUNK_SQL`]), `dimensions` the series'; a leaderboard's ([`LEADERBOARDS`]) are per
+    /// ([`CHUNK_SQL`]), `dimensions` the series'; a leaderboard's ([`is_leaderboard`]) are per
     /// chunk, its series one after another, and `dimensions` holds each point's, separated
     /// by [`RECORD`]: a year of daily leaderboards is thousands of series of one or two
     /// points, and a row costs more than its text.
@@ -203,7 +203,7 @@ impl DashboardQuery {
             .dashboard
             .metrics()
             .iter()
-            .partition(|name| LEADERBOARDS.contains(name));
+            .partition(|name| is_leaderboard(name));
         let names =
             |names: &[&str]| SqlValue::Text(serde_json::to_string(names).unwrap_or_default());
         let mut params = vec![

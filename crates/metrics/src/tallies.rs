@@ -13,7 +13,7 @@
 
 use events::KnownType;
 
-use crate::catalog::LEADERBOARD_SIZE;
+use crate::catalog::{LEADERBOARD_SIZE, LEADERBOARDS};
 use crate::groups::{Dim, FactGroup, PAYMENT_LOOKUPS, SUBJECT_OF_PAYMENT, dimensions_json};
 
 /// Which facts the new events (`seq` in `(?1, ?2]`) may change, for a fact table `f`.
@@ -313,24 +313,17 @@ pub(crate) fn per_period_groups() -> Vec<FactGroup> {
         )
     })
     .collect();
-    let boards = [
-        ("top_tutors_by_bookings", "tutorId", false),
-        ("top_tutors_by_completions", "tutorId", false),
-        ("top_tutors_by_revenue", "tutorId", true),
-        ("top_courses_by_enrollments", "courseId", false),
-        ("top_courses_by_completions", "courseId", false),
-        ("top_courses_by_revenue", "courseId", true),
-    ];
-    let ranked: Vec<String> = boards
+    let ranked: Vec<String> = LEADERBOARDS
         .iter()
-        .map(|(metric, key, per_currency)| {
-            let currency = if *per_currency {
+        .map(|board| {
+            let (metric, key) = (board.metric, board.ranked_key);
+            let currency = if board.per_currency {
                 "'currency', json_extract(p, '$.currency'), "
             } else {
                 ""
             };
             // Keys in the order `dimensions_json` sorts them.
-            let dims = if *key < "currency" {
+            let dims = if key < "currency" {
                 format!("json_object('{key}', k, {currency}'rank', CAST(r AS TEXT))")
             } else {
                 format!("json_object({currency}'rank', CAST(r AS TEXT), '{key}', k)")
@@ -350,7 +343,7 @@ pub(crate) fn per_period_groups() -> Vec<FactGroup> {
             select: payers.join(" UNION ALL "),
         },
         FactGroup {
-            metrics: boards.iter().map(|(m, _, _)| *m).collect(),
+            metrics: LEADERBOARDS.iter().map(|b| b.metric).collect(),
             select: ranked.join(" UNION ALL "),
         },
     ]

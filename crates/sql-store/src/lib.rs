@@ -29,7 +29,7 @@ mod value;
 #[cfg(feature = "libsql")]
 pub use libsql_store::LibsqlStore;
 pub use ready::{NotReady, run_ready};
-pub use schema::{ensure_schema, record_schema, schema_fingerprint, schema_is_current};
+pub use schema::{ensure_schema, schema_fingerprint};
 pub use value::{Row, SqlValue};
 
 /// A failure reported by the store, with its message for the logs.

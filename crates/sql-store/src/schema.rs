@@ -37,7 +37,7 @@ pub fn schema_fingerprint<'a>(statements: impl IntoIterator<Item = &'a str>) -> 
 
 /// Whether the store records `fingerprint` as applied for `owner`. A store without the ledger
 /// (or that cannot read it) is not current: applying the schema is always safe.
-pub async fn schema_is_current<S: SqlStore>(store: &mut S, owner: &str, fingerprint: &str) -> bool {
+async fn schema_is_current<S: SqlStore>(store: &mut S, owner: &str, fingerprint: &str) -> bool {
     let rows = store
         .query(
             "SELECT fingerprint FROM schema_applied WHERE owner = ?1",
@@ -48,7 +48,7 @@ pub async fn schema_is_current<S: SqlStore>(store: &mut S, owner: &str, fingerpr
 }
 
 /// Records `fingerprint` as applied for `owner`.
-pub async fn record_schema<S: SqlStore>(
+async fn record_schema<S: SqlStore>(
     store: &mut S,
     owner: &str,
     fingerprint: &str,
