@@ -186,7 +186,7 @@ impl DashboardQuery {
     /// oldest first in a series. A metric's rows are per series and 90-day chunk
     /// ([`CHUNK_SQL`]), `dimensions` the series'; a leaderboard's ([`is_leaderboard`]) are per
     /// chunk, its series one after another, and `dimensions` holds each point's, separated
-    /// by [`RECORD`]: a year of daily leaderboards is thousands of series of one or two
+    /// by `RECORD` (U+001E): a year of daily leaderboards is thousands of series of one or two
     /// points, and a row costs more than its text.
     ///
     /// Per metric, the rows are one range of the covering index `dashboard_metrics_by_series`
