@@ -159,6 +159,10 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     v NOT NULL,
     PRIMARY KEY (zone, granularity, metric_name, bucket_start, part, member)
 ) WITHOUT ROWID",
+    // Leaderboards read each series' top entries from here, in rank order.
+    "CREATE INDEX IF NOT EXISTS metric_tallies_ranked ON metric_tallies \
+     (zone, granularity, metric_name, bucket_start, part, v DESC, member) \
+     WHERE metric_name <> 'paying_users'",
     // The current run's changes to the tallies, by instant (cleared by every run).
     "CREATE TABLE IF NOT EXISTS metric_deltas (
     metric_name TEXT NOT NULL,

@@ -328,12 +328,30 @@ pub(crate) fn per_period_groups() -> Vec<FactGroup> {
             } else {
                 format!("json_object({currency}'rank', CAST(r AS TEXT), '{key}', k)")
             };
+            // The terms `metric_tallies_ranked` (partial) is used under.
+            let board = format!(
+                "t.zone = ?1 AND t.granularity = ?2 AND t.metric_name = '{metric}' \
+                 AND t.metric_name <> 'paying_users'"
+            );
+            // Each bucket's series (`part`s) one index seek each, then each series' top
+            // entries read in order from the index: a bucket costs its top entries, not
+            // every member it tallies.
             format!(
-                "SELECT '{metric}' AS m, s, {dims} AS d, v FROM (SELECT t.bucket_start AS s, \
-                 t.part AS p, t.member AS k, t.v AS v, ROW_NUMBER() OVER \
-                 (PARTITION BY t.bucket_start, t.part ORDER BY t.v DESC, t.member) AS r {}) \
-                 WHERE r <= {LEADERBOARD_SIZE}",
-                of(metric)
+                "SELECT '{metric}' AS m, s, {dims} AS d, v FROM (SELECT s, p, k, v, \
+                 ROW_NUMBER() OVER (PARTITION BY s, p ORDER BY v DESC, k) AS r FROM (\
+                 WITH RECURSIVE parts (s, part) AS (\
+                 SELECT b.start, (SELECT MIN(t.part) FROM metric_tallies t \
+                 WHERE {board} AND t.bucket_start = b.start) FROM b \
+                 UNION ALL SELECT s, (SELECT MIN(t.part) FROM metric_tallies t \
+                 WHERE {board} AND t.bucket_start = parts.s AND t.part > parts.part) \
+                 FROM parts WHERE parts.part IS NOT NULL) \
+                 SELECT p.s AS s, p.part AS p, t.member AS k, t.v AS v \
+                 FROM parts p CROSS JOIN metric_tallies t ON {board} \
+                 AND t.bucket_start = p.s AND t.part = p.part AND t.member IN \
+                 (SELECT t.member FROM metric_tallies t WHERE {board} \
+                 AND t.bucket_start = p.s AND t.part = p.part \
+                 ORDER BY t.v DESC, t.member LIMIT {LEADERBOARD_SIZE}) \
+                 WHERE p.part IS NOT NULL))"
             )
         })
         .collect();
