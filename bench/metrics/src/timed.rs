@@ -52,6 +52,10 @@ impl Timed {
             eprintln!("## {title}: {} statements, {total:.2?}", self.spent.len());
             for (sql, (spent, n)) in sorted.iter().take(40) {
                 let short: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+                // Many statements share these openings: show what tells them apart.
+                let short = SHARED
+                    .iter()
+                    .fold(short, |s, (long, brief)| s.replace(long, brief));
                 let short: String = short.chars().take(260).collect();
                 eprintln!("{spent:>10.2?} x{n:<3} {short}");
             }
@@ -59,6 +63,20 @@ impl Timed {
         self.clear();
     }
 }
+
+/// Openings many of the engine's statements share, and how a profile shows them.
+const SHARED: [(&str, &str); 2] = [
+    (
+        "WITH b AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS start, \
+         json_extract(value, '$[1]') AS stop FROM json_each(?3))",
+        "WITH b(…)",
+    ),
+    (
+        "INSERT INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, \
+         dimensions, value) SELECT ?1, ?2, m, s, d, v FROM (",
+        "INSERT … FROM (",
+    ),
+];
 
 impl SqlStore for Timed {
     async fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<(), StoreError> {
