@@ -163,6 +163,11 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS metric_tallies_ranked ON metric_tallies \
      (zone, granularity, metric_name, bucket_start, part, v DESC, member) \
      WHERE metric_name <> 'paying_users'",
+    // Payers were tallied once per (currency, product, subject) before they were tallied per
+    // series: a store with such tallies rebuilds its zones once.
+    "DELETE FROM metric_zones WHERE EXISTS (SELECT 1 FROM metric_tallies \
+     WHERE metric_name = 'paying_users' AND json_extract(part, '$.product') IS NOT NULL \
+     AND json_extract(part, '$.subject') IS NOT NULL)",
     // The current run's changes to the tallies, by instant (cleared by every run).
     "CREATE TABLE IF NOT EXISTS metric_deltas (
     metric_name TEXT NOT NULL,
@@ -232,8 +237,10 @@ mod tests {
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn every_table_is_reset() {
         for statement in SCHEMA_STATEMENTS {
+            // Each is idempotent: it creates if missing, or marks zones to be rebuilt.
             assert!(
-                statement.contains(" IF ") || statement.contains(" WHERE NOT EXISTS "),
+                statement.contains(" IF ")
+                    || statement.starts_with("DELETE FROM metric_zones WHERE "),
                 "{statement}"
             );
             if let Some(rest) = statement.strip_prefix("CREATE TABLE IF NOT EXISTS ") {

@@ -68,6 +68,13 @@ impl Tally {
 
 const TUTOR_OF_PAYMENT: &str = "COALESCE(s.tutor_id, c.tutor_id)";
 
+/// The series of `paying_users`: per currency, and per currency and product or subject.
+const PAYER_BREAKDOWNS: [&[Dim]; 3] = [
+    &[("currency", "f.currency")],
+    &[("currency", "f.currency"), ("product", "f.product")],
+    &[("currency", "f.currency"), ("subject", SUBJECT_OF_PAYMENT)],
+];
+
 fn tallies() -> Vec<Tally> {
     let currency: &[Dim] = &[("currency", "f.currency")];
     let payment = |metric, part: &[Dim], member, value| Tally {
@@ -92,19 +99,13 @@ fn tallies() -> Vec<Tally> {
         value: "1",
         affected: Affected::Enrollments,
     };
-    vec![
-        // One tally per payer and (currency, product, subject): `paying_users` counts the
-        // distinct payers of each breakdown from the same rows.
-        payment(
-            "paying_users",
-            &[
-                ("currency", "f.currency"),
-                ("product", "f.product"),
-                ("subject", SUBJECT_OF_PAYMENT),
-            ],
-            "f.user_id",
-            "1",
-        ),
+    // One tally per payer and breakdown: `paying_users` of a series is the number of its
+    // tallies, counted along the key without reading a value.
+    let mut all: Vec<Tally> = PAYER_BREAKDOWNS
+        .iter()
+        .map(|part| payment("paying_users", part, "f.user_id", "1"))
+        .collect();
+    all.extend([
         payment(
             "top_tutors_by_revenue",
             currency,
@@ -149,7 +150,8 @@ fn tallies() -> Vec<Tally> {
             "f.completed_ms",
             "f.completed_ms IS NOT NULL",
         ),
-    ]
+    ]);
+    all
 }
 
 /// The key of the new events of `kinds`.
@@ -287,32 +289,12 @@ pub(crate) fn per_period_groups() -> Vec<FactGroup> {
              AND t.metric_name = '{metric}' AND t.bucket_start = b.start"
         )
     };
-    let payers: Vec<String> = [
-        &["currency"][..],
-        &["currency", "product"],
-        &["currency", "subject"],
-    ]
-    .iter()
-    .map(|keys| {
-        // The keys are in the order `dimensions_json` sorts them.
-        let values: Vec<String> = keys
-            .iter()
-            .map(|k| format!("json_extract(t.part, '$.{k}')"))
-            .collect();
-        let pairs: Vec<String> = keys
-            .iter()
-            .zip(&values)
-            .map(|(k, v)| format!("'{k}', {v}"))
-            .collect();
-        format!(
-            "SELECT 'paying_users' AS m, t.bucket_start AS s, json_object({d}) AS d, \
-             COUNT(DISTINCT t.member) AS v {from} GROUP BY t.bucket_start, {group}",
-            d = pairs.join(", "),
-            from = of("paying_users"),
-            group = values.join(", "),
-        )
-    })
-    .collect();
+    // A tally's part is its series' dimensions.
+    let payers = format!(
+        "SELECT 'paying_users' AS m, t.bucket_start AS s, t.part AS d, COUNT(*) AS v {} \
+         GROUP BY t.bucket_start, t.part",
+        of("paying_users")
+    );
     let ranked: Vec<String> = LEADERBOARDS
         .iter()
         .map(|board| {
@@ -358,7 +340,7 @@ pub(crate) fn per_period_groups() -> Vec<FactGroup> {
     vec![
         FactGroup {
             metrics: vec!["paying_users"],
-            select: payers.join(" UNION ALL "),
+            select: payers,
         },
         FactGroup {
             metrics: LEADERBOARDS.iter().map(|b| b.metric).collect(),
