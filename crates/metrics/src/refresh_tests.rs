@@ -95,79 +95,56 @@ fn time_zones_are_built_when_added_and_dropped_when_removed() {
     });
 }
 
+/// Refreshes the first events, runs `earlier` (what an earlier release left behind) and then
+/// the current schema, and checks that the next refresh rebuilds the zone once, to the
+/// metrics of a fresh store.
+async fn rebuilt_once_after(earlier: &[&str]) {
+    let all = history();
+    let (early, late) = all.split_at(12);
+    let mut store = refreshed(early, &Settings::default()).await;
+    for sql in earlier {
+        store.execute(sql, &[]).await.expect(sql);
+    }
+    crate::refresh::ensure_schema(&mut store)
+        .await
+        .expect("schema");
+    store.ingest(late).await;
+    let report = refresh(&mut store, &Settings::default(), now())
+        .await
+        .expect("refresh");
+    assert_eq!(report.zones_rebuilt, vec!["UTC".to_owned()]);
+    let mut fresh = refreshed(&all, &Settings::default()).await;
+    for g in ["day", "week", "month"] {
+        assert_eq!(
+            store.metrics("UTC", g).await,
+            fresh.metrics("UTC", g).await,
+            "{g}"
+        );
+    }
+    let again = refresh(&mut store, &Settings::default(), now())
+        .await
+        .expect("again");
+    assert!(again.zones_rebuilt.is_empty());
+}
+
 #[test]
 fn a_store_from_before_the_tallies_is_rebuilt_once() {
-    block_on(async {
-        let all = history();
-        let (early, late) = all.split_at(12);
-        let mut store = refreshed(early, &Settings::default()).await;
-        // What an earlier version left: its metrics and zones, no tallies, no schema ledger.
-        for table in ["metric_tallies", "schema_applied"] {
-            store
-                .execute(&format!("DROP TABLE {table}"), &[])
-                .await
-                .expect("drop");
-        }
-        crate::refresh::ensure_schema(&mut store)
-            .await
-            .expect("schema");
-        store.ingest(late).await;
-        let report = refresh(&mut store, &Settings::default(), now())
-            .await
-            .expect("refresh");
-        assert_eq!(report.zones_rebuilt, vec!["UTC".to_owned()]);
-        let mut fresh = refreshed(&all, &Settings::default()).await;
-        for g in ["day", "week", "month"] {
-            assert_eq!(
-                store.metrics("UTC", g).await,
-                fresh.metrics("UTC", g).await,
-                "{g}"
-            );
-        }
-        let again = refresh(&mut store, &Settings::default(), now())
-            .await
-            .expect("again");
-        assert!(again.zones_rebuilt.is_empty());
-    });
+    // Its metrics and zones, no tallies, no schema ledger.
+    block_on(rebuilt_once_after(&[
+        "DROP TABLE metric_tallies",
+        "DROP TABLE schema_applied",
+    ]));
 }
 
 #[test]
 fn payers_tallied_in_the_earlier_form_are_rebuilt_once() {
-    block_on(async {
-        let all = history();
-        let (early, late) = all.split_at(12);
-        let mut store = refreshed(early, &Settings::default()).await;
-        // What the release before per-series payer tallies left: one per (currency,
-        // product, subject), and its schema in the ledger.
-        for sql in [
-            "DELETE FROM metric_tallies WHERE metric_name = 'paying_users'",
-            "INSERT INTO metric_tallies VALUES ('UTC', 'day', 'paying_users', 0, \
-             '{\"currency\":\"USD\",\"product\":\"session\",\"subject\":\"math\"}', 'u1', 1, 1)",
-            "DROP TABLE schema_applied",
-        ] {
-            store.execute(sql, &[]).await.expect(sql);
-        }
-        crate::refresh::ensure_schema(&mut store)
-            .await
-            .expect("schema");
-        store.ingest(late).await;
-        let report = refresh(&mut store, &Settings::default(), now())
-            .await
-            .expect("refresh");
-        assert_eq!(report.zones_rebuilt, vec!["UTC".to_owned()]);
-        let mut fresh = refreshed(&all, &Settings::default()).await;
-        for g in ["day", "week", "month"] {
-            assert_eq!(
-                store.metrics("UTC", g).await,
-                fresh.metrics("UTC", g).await,
-                "{g}"
-            );
-        }
-        let again = refresh(&mut store, &Settings::default(), now())
-            .await
-            .expect("again");
-        assert!(again.zones_rebuilt.is_empty());
-    });
+    // One payer tally per (currency, product, subject), and that release's schema.
+    block_on(rebuilt_once_after(&[
+        "DELETE FROM metric_tallies WHERE metric_name = 'paying_users'",
+        "INSERT INTO metric_tallies VALUES ('UTC', 'day', 'paying_users', 0, \
+         '{\"currency\":\"USD\",\"product\":\"session\",\"subject\":\"math\"}', 'u1', 1, 1)",
+        "DROP TABLE schema_applied",
+    ]));
 }
 
 #[test]
