@@ -23,7 +23,7 @@ pub(crate) struct FactGroup {
 /// A dimension: its key and the SQL expression of its value.
 pub(crate) type Dim = (&'static str, &'static str);
 
-pub(crate) fn dimensions_json(dims: &[Dim]) -> String {
+pub(crate) fn dimensions_json(dims: &[(&str, &str)]) -> String {
     if dims.is_empty() {
         return "'{}'".to_owned();
     }
@@ -31,17 +31,45 @@ pub(crate) fn dimensions_json(dims: &[Dim]) -> String {
     format!("json_object({})", parts.join(", "))
 }
 
-/// One `SELECT` per dimension set, `UNION ALL`ed.
-fn breakdown(metric: &str, value: &str, from: &str, sets: &[&[Dim]]) -> Vec<String> {
-    sets.iter()
-        .map(|dims| {
-            let group: String = dims.iter().map(|(_, e)| format!(", {e}")).collect();
-            format!(
-                "SELECT '{metric}' AS m, b.start AS s, {d} AS d, {value} AS v {from} GROUP BY b.start{group}",
-                d = dimensions_json(dims)
-            )
-        })
-        .collect()
+/// The rows of `measures` (metric, `COUNT(*)` or `SUM(...)`) for every dimension set of
+/// `sets`, from one pass over the facts `from`: they are grouped once by bucket and by every
+/// dimension the sets use, and each set sums those groups. A pass per set read a touched
+/// day's facts (and their lookups) once per set.
+fn rollup(from: &str, measures: &[(&str, &str)], sets: &[&[Dim]]) -> String {
+    let mut keys: Vec<&str> = Vec::new();
+    for (_, expr) in sets.iter().copied().flatten() {
+        if !keys.contains(expr) {
+            keys.push(expr);
+        }
+    }
+    let column = |expr: &str| format!("k{}", keys.iter().position(|k| *k == expr).unwrap_or(0));
+    let grouped: String = keys.iter().map(|e| format!(", {e}")).collect();
+    let key_columns: String = keys
+        .iter()
+        .map(|e| format!(", {e} AS {}", column(e)))
+        .collect();
+    let partials: String = measures
+        .iter()
+        .enumerate()
+        .map(|(i, (_, aggregate))| format!(", {aggregate} AS a{i}"))
+        .collect();
+    let mut selects = Vec::new();
+    for (i, (metric, _)) in measures.iter().enumerate() {
+        for dims in sets {
+            let columns: Vec<(&str, String)> = dims.iter().map(|(k, e)| (*k, column(e))).collect();
+            let named: Vec<(&str, &str)> = columns.iter().map(|(k, c)| (*k, c.as_str())).collect();
+            let group: String = named.iter().map(|(_, c)| format!(", {c}")).collect();
+            selects.push(format!(
+                "SELECT '{metric}' AS m, s, {d} AS d, SUM(a{i}) AS v FROM g GROUP BY s{group}",
+                d = dimensions_json(&named)
+            ));
+        }
+    }
+    format!(
+        "SELECT m, s, d, v FROM (WITH g AS MATERIALIZED (SELECT b.start AS s{key_columns}{partials} \
+         {from} GROUP BY b.start{grouped}) {})",
+        selects.join(" UNION ALL ")
+    )
 }
 
 /// Facts of `table` (alias `f`) whose `column` instant falls in a bucket.
@@ -53,10 +81,10 @@ pub(crate) const SUBJECT_OF_PAYMENT: &str = "COALESCE(s.subject, c.subject, 'unk
 pub(crate) const PAYMENT_LOOKUPS: &str = "LEFT JOIN metric_bookings s ON s.session_id = f.session_id \
      LEFT JOIN metric_courses c ON c.course_id = f.course_id";
 
-fn group(metrics: &[&'static str], selects: Vec<Vec<String>>) -> FactGroup {
+fn group(metrics: &[&'static str], selects: &[String]) -> FactGroup {
     FactGroup {
         metrics: metrics.to_vec(),
-        select: selects.concat().join(" UNION ALL "),
+        select: selects.join(" UNION ALL "),
     }
 }
 
@@ -110,100 +138,83 @@ pub(crate) fn sum_groups() -> Vec<FactGroup> {
     let lessons = format!("{} {course_lookup}", within("metric_lessons", "at_ms"));
     let reviews = within("metric_reviews", "at_ms");
     let course_reviews = format!("{reviews} {course_lookup} WHERE f.course_id IS NOT NULL");
+    let both = [totals, subject];
+    let reviewed = [("reviews", "COUNT(*)"), ("rating_sum", "SUM(f.rating)")];
     vec![
         group(
             &["new_registrations"],
-            vec![breakdown(
-                "new_registrations",
-                "COUNT(*)",
+            &[rollup(
                 &within("metric_users", "registered_ms"),
+                &[("new_registrations", "COUNT(*)")],
                 &[totals, &[("role", "f.role")]],
             )],
         ),
         group(
             &["sessions_booked", "booked_minutes"],
-            vec![
-                breakdown("sessions_booked", "COUNT(*)", &bookings, &[totals, subject]),
-                breakdown(
-                    "booked_minutes",
-                    "SUM(f.minutes)",
-                    &bookings,
-                    &[totals, subject],
-                ),
-            ],
+            &[rollup(
+                &bookings,
+                &[
+                    ("sessions_booked", "COUNT(*)"),
+                    ("booked_minutes", "SUM(f.minutes)"),
+                ],
+                &both,
+            )],
         ),
         group(
             &["sessions_completed", "sessions_cancelled"],
-            vec![
-                breakdown(
-                    "sessions_completed",
-                    "COUNT(*)",
-                    &completed,
-                    &[totals, subject],
-                ),
-                breakdown(
-                    "sessions_cancelled",
-                    "COUNT(*)",
-                    &cancelled,
-                    &[totals, subject],
-                ),
+            &[
+                rollup(&completed, &[("sessions_completed", "COUNT(*)")], &both),
+                rollup(&cancelled, &[("sessions_cancelled", "COUNT(*)")], &both),
             ],
         ),
         group(
             &["revenue_gross"],
-            vec![breakdown(
-                "revenue_gross",
-                "SUM(f.amount)",
+            &[rollup(
                 &payments,
+                &[("revenue_gross", "SUM(f.amount)")],
                 &money,
             )],
         ),
         group(
             &["revenue_refunds"],
-            vec![breakdown(
-                "revenue_refunds",
-                "SUM(f.amount)",
+            &[rollup(
                 &refunds,
+                &[("revenue_refunds", "SUM(f.amount)")],
                 &refund_money,
             )],
         ),
         group(
             &["enrollments", "enrollments_completed"],
-            vec![
-                breakdown("enrollments", "COUNT(*)", &enrolled, &course),
-                breakdown(
-                    "enrollments_completed",
-                    "SUM(f.completed_ms IS NOT NULL)",
-                    &enrolled,
-                    &course,
-                ),
-            ],
+            &[rollup(
+                &enrolled,
+                &[
+                    ("enrollments", "COUNT(*)"),
+                    ("enrollments_completed", "SUM(f.completed_ms IS NOT NULL)"),
+                ],
+                &course,
+            )],
         ),
         group(
             &["course_completions"],
-            vec![breakdown(
-                "course_completions",
-                "COUNT(*)",
+            &[rollup(
                 &finished,
+                &[("course_completions", "COUNT(*)")],
                 &course,
             )],
         ),
         group(
             &["lesson_completions"],
-            vec![breakdown(
-                "lesson_completions",
-                "COUNT(*)",
+            &[rollup(
                 &lessons,
+                &[("lesson_completions", "COUNT(*)")],
                 &course,
             )],
         ),
         group(
             &["reviews", "rating_sum"],
-            vec![
-                breakdown("reviews", "COUNT(*)", &reviews, &[totals]),
-                breakdown("reviews", "COUNT(*)", &course_reviews, &course[1..]),
-                breakdown("rating_sum", "SUM(f.rating)", &reviews, &[totals]),
-                breakdown("rating_sum", "SUM(f.rating)", &course_reviews, &course[1..]),
+            &[
+                rollup(&reviews, &reviewed, &[totals]),
+                rollup(&course_reviews, &reviewed, &course[1..]),
             ],
         ),
     ]
