@@ -58,11 +58,15 @@ pub fn analytics_event(e: DemoEvent) -> AnalyticsEvent {
     }
 }
 
-/// Opens a database file with `track-event`'s settings (WAL, its PRAGMAs) and its schema.
+/// Opens a database file with `track-event`'s settings (WAL, its PRAGMAs) and its schema,
+/// and the `metrics` component's PRAGMAs (the engine and the baseline run on it).
 pub async fn open(path: &Path) -> Result<LibsqlStore> {
     let mut store = LibsqlStore::open(path).await?;
     store.query(store::JOURNAL_MODE_WAL, &[]).await?;
-    for pragma in store::CONNECTION_PRAGMAS {
+    for pragma in store::CONNECTION_PRAGMAS
+        .into_iter()
+        .chain(metrics::CONNECTION_PRAGMAS)
+    {
         store.query(pragma, &[]).await?;
     }
     for statement in store::SCHEMA_STATEMENTS {

@@ -45,7 +45,8 @@ fn refresh() -> Result<metrics::RefreshReport, String> {
     let settings = sql_store::run_ready(Config::load_settings())
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("{e:?}"))?;
-    let mut store = SyncSpinStore::open("default").map_err(|e| e.to_string())?;
+    let mut store =
+        SyncSpinStore::open("default", &metrics::CONNECTION_PRAGMAS).map_err(|e| e.to_string())?;
     sql_store::run_ready(metrics::refresh(&mut store, &settings, Utc::now()))
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())

@@ -146,7 +146,7 @@ fn settings() -> Result<Settings, Error> {
 fn with_store<T>(
     f: impl AsyncFnOnce(&mut SyncSpinStore) -> Result<T, MetricsError>,
 ) -> Result<T, Error> {
-    let mut store = SyncSpinStore::open("default").map_err(|e| {
+    let mut store = SyncSpinStore::open("default", &metrics::CONNECTION_PRAGMAS).map_err(|e| {
         eprintln!("metrics interface: {e}");
         Error::Unavailable("the metrics store is unavailable; retry".into())
     })?;

@@ -64,7 +64,7 @@ async fn serve(req: &Request) -> Result<http::Response<String>, Failure> {
         .verify(authorization, now.timestamp())?
         .require_admin()?;
 
-    let mut store = SpinStore::open("default", &[]).await?;
+    let mut store = SpinStore::open("default", &metrics::CONNECTION_PRAGMAS).await?;
     let response = match operation {
         Operation::Read(dashboard) => {
             let query = DashboardQuery::parse(dashboard, req.uri().query(), now, &config.settings)?;

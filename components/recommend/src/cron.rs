@@ -39,7 +39,7 @@ impl Guest for RecommendCron {
 }
 
 fn run() -> Result<JobReport, String> {
-    let mut store = SyncSpinStore::open("default").map_err(|e| e.to_string())?;
+    let mut store = SyncSpinStore::open("default", &[]).map_err(|e| e.to_string())?;
     let (mut cache, mut embedder) = (CacheGuard::take(), SpinEmbedder);
     let job = job::run(
         &mut store,

@@ -176,7 +176,7 @@ fn with_store<T>(
         &mut SpinEmbedder,
     ) -> Result<T, RecommendError>,
 ) -> Result<T, Error> {
-    let mut store = SyncSpinStore::open("default").map_err(|e| {
+    let mut store = SyncSpinStore::open("default", &[]).map_err(|e| {
         eprintln!("recommend interface: {e}");
         Error::Unavailable(format!("the recommendation store is unavailable: {e}"))
     })?;

@@ -74,6 +74,6 @@ pub use response::{
     DashboardMetric, DashboardResponse, Point, Series, read_dashboard, shape_response,
 };
 pub use settings::Settings;
-pub use store::{Row, SqlStore, SqlValue, StoreError};
+pub use store::{CONNECTION_PRAGMAS, Row, SqlStore, SqlValue, StoreError};
 pub use time::{Granularity, Zone};
 pub use windows::FUNNEL_WINDOW_MS;

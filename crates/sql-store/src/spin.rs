@@ -127,20 +127,29 @@ pub struct SyncSpinStore {
 
 impl SyncSpinStore {
     /// An idle connection of this instance to `database`, or a new one opened with the
-    /// synchronous `open`.
-    pub fn open(database: &str) -> Result<SyncSpinStore, StoreError> {
+    /// synchronous `open` on which `pragmas` are run first (a refused one is logged, as in
+    /// [`SpinStore::open`]).
+    pub fn open(database: &str, pragmas: &[&str]) -> Result<SyncSpinStore, StoreError> {
         let idle = IDLE_SYNC.with_borrow_mut(|idle| {
             let at = idle.iter().position(|(name, _)| name == database)?;
             Some(idle.swap_remove(at).1)
         });
-        let conn = match idle {
-            Some(conn) => conn,
-            None => wit::sqlite::Connection::open(database).map_err(error("open"))?,
-        };
-        Ok(SyncSpinStore {
-            conn,
+        if let Some(conn) = idle {
+            return Ok(SyncSpinStore {
+                conn,
+                database: database.to_owned(),
+            });
+        }
+        let store = SyncSpinStore {
+            conn: wit::sqlite::Connection::open(database).map_err(error("open"))?,
             database: database.to_owned(),
-        })
+        };
+        for pragma in pragmas {
+            if let Err(e) = store.run(pragma, &[]) {
+                eprintln!("sqlite {database}: {pragma}: {e}");
+            }
+        }
+        Ok(store)
     }
 
     /// Keeps the connection for a later call in this instance, as [`SpinStore::release`]:
