@@ -225,6 +225,38 @@ pub(crate) const DELETE: &str = "DELETE FROM dashboard_metrics WHERE zone = ?1 A
      AND metric_name IN (SELECT value FROM json_each(?4)) \
      AND bucket_start IN (SELECT json_extract(value, '$[0]') FROM json_each(?3))";
 
+/// What every statement writing served rows starts its insert with.
+const SERVED: &str = "INSERT INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, dimensions, value)";
+const STAGED: &str =
+    "INSERT INTO metric_fresh (zone, granularity, metric_name, bucket_start, dimensions, value)";
+
+/// `insert` (a statement writing served rows) writing them to `metric_fresh` instead.
+pub(crate) fn staged(insert: &str) -> String {
+    debug_assert!(insert.contains(SERVED), "{insert}");
+    insert.replacen(SERVED, STAGED, 1)
+}
+
+/// Deletes the served rows of the metrics `?4` in the buckets `?3` that `metric_fresh` does
+/// not hold.
+pub(crate) const DELETE_VANISHED: &str = "DELETE FROM dashboard_metrics WHERE zone = ?1 AND granularity = ?2 \
+     AND metric_name IN (SELECT value FROM json_each(?4)) \
+     AND bucket_start IN (SELECT json_extract(value, '$[0]') FROM json_each(?3)) \
+     AND NOT EXISTS (SELECT 1 FROM metric_fresh f WHERE f.zone = ?1 AND f.granularity = ?2 \
+     AND f.metric_name = dashboard_metrics.metric_name \
+     AND f.bucket_start = dashboard_metrics.bucket_start \
+     AND f.dimensions = dashboard_metrics.dimensions)";
+
+/// Writes the rows of `metric_fresh` that are new or whose value (or its type) changed, and
+/// empties it.
+pub(crate) const WRITE_CHANGED: [&str; 2] = [
+    "INSERT INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, dimensions, value) \
+     SELECT zone, granularity, metric_name, bucket_start, dimensions, value FROM metric_fresh WHERE 1 \
+     ON CONFLICT (zone, granularity, metric_name, bucket_start, dimensions) \
+     DO UPDATE SET value = excluded.value \
+     WHERE value IS NOT excluded.value OR typeof(value) <> typeof(excluded.value)",
+    "DELETE FROM metric_fresh",
+];
+
 /// Inserts a group's rows for the buckets of `?3`.
 pub(crate) fn insert(select: &str) -> String {
     format!(

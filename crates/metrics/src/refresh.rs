@@ -284,7 +284,6 @@ async fn recompute<S: SqlStore>(
 ) -> Result<(), MetricsError> {
     let sums = names_where(|m| m.kind == MetricKind::Sum);
     let derived = groups::derived();
-    let derived_names: Vec<&str> = derived.iter().map(|(name, _)| *name).collect();
     let zone_name = SqlValue::Text(zone.name().to_owned());
     for (i, g) in Granularity::ALL.into_iter().enumerate() {
         let buckets = &plan.buckets[i];
@@ -301,14 +300,12 @@ async fn recompute<S: SqlStore>(
         };
         if g == Granularity::Day {
             for group in groups::sum_groups() {
-                let p = params(&group.metrics);
-                exec(store, DELETE, &p, "delete sums").await?;
-                exec(store, &groups::insert(&group.select), &p[..3], "sums").await?;
+                let (sql, p) = (groups::insert(&group.select), params(&group.metrics));
+                replace(store, plan.full, (&sql, &p[..3]), &p, "sums").await?;
             }
         } else {
             let p = params(&sums);
-            exec(store, DELETE, &p, "delete sums").await?;
-            exec(store, SUM_OF_DAYS, &p, "sum of days").await?;
+            replace(store, plan.full, (SUM_OF_DAYS, &p), &p, "sum of days").await?;
         }
         let p = params(&[]);
         if plan.full {
@@ -321,14 +318,12 @@ async fn recompute<S: SqlStore>(
             exec(store, tallies::PRUNE, &p[..3], "prune tallies").await?;
         }
         for group in tallies::per_period_groups() {
-            let p = params(&group.metrics);
-            exec(store, DELETE, &p, "delete per period").await?;
-            exec(store, &groups::insert(&group.select), &p[..3], "per period").await?;
+            let (sql, p) = (groups::insert(&group.select), params(&group.metrics));
+            replace(store, plan.full, (&sql, &p[..3]), &p, "per period").await?;
         }
-        let p = params(&derived_names);
-        exec(store, DELETE, &p, "delete derived").await?;
-        for (_, sql) in &derived {
-            exec(store, sql, &p[..3], "derived").await?;
+        for (name, sql) in &derived {
+            let p = params(&[name]);
+            replace(store, plan.full, (sql, &p[..3]), &p, "derived").await?;
         }
     }
     let activity = match plan.rolling_updated {
@@ -337,6 +332,30 @@ async fn recompute<S: SqlStore>(
     };
     recompute_rolling(store, zone, plan, activity.as_ref()).await?;
     recompute_cohorts(store, zone, plan, activity.as_ref()).await
+}
+
+/// Replaces the rows of the metrics `p[3]` in the buckets `p[2]` (zone `p[0]`, granularity
+/// `p[1]`) with those `insert` writes (run with its parameters). A zone built in full deletes them and inserts. Otherwise
+/// the rows are staged and only those that differ are written: most rows of a touched month
+/// (every course's, every subject's) are as they were, and deleting and inserting each one
+/// again rewrote it and its entry in the read path's index.
+async fn replace<S: SqlStore>(
+    store: &mut S,
+    full: bool,
+    (insert, insert_params): (&str, &[SqlValue]),
+    p: &[SqlValue],
+    step: &'static str,
+) -> Result<(), MetricsError> {
+    if full {
+        exec(store, DELETE, p, step).await?;
+        return exec(store, insert, insert_params, step).await;
+    }
+    exec(store, &groups::staged(insert), insert_params, step).await?;
+    exec(store, groups::DELETE_VANISHED, p, step).await?;
+    for sql in groups::WRITE_CHANGED {
+        exec(store, sql, &[], step).await?;
+    }
+    Ok(())
 }
 
 async fn recompute_rolling<S: SqlStore>(
@@ -392,8 +411,8 @@ async fn recompute_rolling<S: SqlStore>(
             SqlValue::Text(bucket_json(buckets)),
             SqlValue::Text(json(&rolling)),
         ];
-        exec(store, DELETE, &p, "delete rolling periods").await?;
-        exec(store, windows::ROLLING_PERIODS, &p[..3], "rolling periods").await?;
+        let insert = (windows::ROLLING_PERIODS, &p[..3]);
+        replace(store, plan.full, insert, &p, "rolling periods").await?;
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use crate::engine_tests::{D1, D5, history, ms, now, refreshed, value};
 use crate::refresh::{rebuild, refresh};
 use crate::settings::Settings;
 use crate::store::{SqlStore, SqlValue};
-use crate::test_support::{TestStore, block_on};
+use crate::test_support::{TestStore, block_on, event};
 use crate::time::Zone;
 
 #[test]
@@ -319,5 +319,69 @@ fn dashboard_read_through_the_store() {
         );
         // Series come in index order: grouping their points needs no sort.
         assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    });
+}
+
+#[test]
+fn a_late_event_rewrites_only_the_rows_it_changes() {
+    block_on(async {
+        let settings = Settings::default();
+        let mut store = TestStore::new().await;
+        store.ingest(&history()).await;
+        refresh(&mut store, &settings, now()).await.expect("first");
+        for sql in [
+            "CREATE TABLE written (metric_name TEXT, granularity TEXT)",
+            "CREATE TRIGGER inserted AFTER INSERT ON dashboard_metrics \
+             BEGIN INSERT INTO written VALUES (new.metric_name, new.granularity); END",
+            "CREATE TRIGGER updated AFTER UPDATE ON dashboard_metrics \
+             BEGIN INSERT INTO written VALUES (new.metric_name, new.granularity); END",
+            "CREATE TRIGGER deleted AFTER DELETE ON dashboard_metrics \
+             BEGIN INSERT INTO written VALUES (old.metric_name, old.granularity); END",
+        ] {
+            store.execute(sql, &[]).await.expect("trigger");
+        }
+        // A second booking of t1's, by u1 in the quarter hour of their first: its day, week
+        // and month are recomputed, but only the bookings' rows change.
+        store
+            .ingest(&[event(
+                "b9",
+                "u1",
+                "session_booked",
+                "2024-05-01T10:05:00Z",
+                json!({"sessionId": "s9", "tutorId": "t1", "subject": "math", "durationMinutes": 30}),
+            )])
+            .await;
+        let report = refresh(&mut store, &settings, now()).await.expect("late");
+        assert!(report.buckets_recomputed > 0);
+        let rows = store
+            .query(
+                "SELECT DISTINCT metric_name, granularity FROM written ORDER BY 1, 2",
+                &[],
+            )
+            .await
+            .expect("written");
+        let written: Vec<String> = rows.iter().map(|r| format!("{r:?}")).collect();
+        let names: std::collections::BTreeSet<String> = rows
+            .iter()
+            .map(|r| match &r[0] {
+                SqlValue::Text(name) => name.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let expected = [
+            "booked_hours",
+            "booked_minutes",
+            "sessions_booked",
+            "top_tutors_by_bookings",
+        ];
+        assert_eq!(
+            names.iter().map(String::as_str).collect::<Vec<_>>(),
+            expected,
+            "{written:?}"
+        );
+        assert_eq!(rows.len(), expected.len() * 3, "{written:?}");
+        let day = store.metrics("UTC", "day").await;
+        assert_eq!(value(&day, "sessions_booked", D1, &[]), Some(json!(2)));
+        assert_eq!(value(&day, "booked_hours", D1, &[]), Some(json!(2.0)));
     });
 }

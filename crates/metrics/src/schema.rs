@@ -178,6 +178,17 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     v NOT NULL
 )",
     "CREATE INDEX IF NOT EXISTS metric_deltas_at ON metric_deltas (at_ms)",
+    // The rows a run computed for some metrics and buckets, before only those that differ
+    // from the served ones are written (empty between statements of a run).
+    "CREATE TABLE IF NOT EXISTS metric_fresh (
+    zone TEXT NOT NULL,
+    granularity TEXT NOT NULL,
+    metric_name TEXT NOT NULL,
+    bucket_start INTEGER NOT NULL,
+    dimensions TEXT NOT NULL,
+    value NOT NULL,
+    PRIMARY KEY (zone, granularity, metric_name, bucket_start, dimensions)
+) WITHOUT ROWID",
     // The served, pre-aggregated metrics.
     "CREATE TABLE IF NOT EXISTS dashboard_metrics (
     zone TEXT NOT NULL, -- IANA time zone of the buckets
@@ -226,6 +237,7 @@ pub const RESET_STATEMENTS: &[&str] = &[
     "DELETE FROM metric_touched_cohorts",
     "DELETE FROM metric_tallies",
     "DELETE FROM metric_deltas",
+    "DELETE FROM metric_fresh",
     "DELETE FROM dashboard_metrics",
 ];
 
