@@ -230,9 +230,13 @@ const SERVED: &str = "INSERT INTO dashboard_metrics (zone, granularity, metric_n
 const STAGED: &str =
     "INSERT INTO metric_fresh (zone, granularity, metric_name, bucket_start, dimensions, value)";
 
-/// `insert` (a statement writing served rows) writing them to `metric_fresh` instead.
+/// `insert` (a statement writing served rows) writing them to `metric_fresh` instead. Every
+/// such statement is a constant of this crate (`staging_covers_every_replaced_statement`).
 pub(crate) fn staged(insert: &str) -> String {
-    debug_assert!(insert.contains(SERVED), "{insert}");
+    assert!(
+        insert.contains(SERVED),
+        "not an insert of served rows: {insert}"
+    );
     insert.replacen(SERVED, STAGED, 1)
 }
 
@@ -367,6 +371,23 @@ mod tests {
             for m in &g.metrics {
                 assert!(g.select.contains(&format!("'{m}' AS m")), "{m}");
             }
+        }
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn staging_covers_every_replaced_statement() {
+        let mut inserts: Vec<String> = sum_groups()
+            .iter()
+            .chain(&crate::tallies::per_period_groups())
+            .map(|g| insert(&g.select))
+            .collect();
+        inserts.extend(derived().into_iter().map(|(_, sql)| sql));
+        inserts.push(SUM_OF_DAYS.to_owned());
+        inserts.push(crate::windows::ROLLING_PERIODS.to_owned());
+        for sql in &inserts {
+            let staged = staged(sql);
+            assert!(staged.contains(STAGED) && !staged.contains(SERVED), "{sql}");
         }
     }
 
