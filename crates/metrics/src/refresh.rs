@@ -335,10 +335,10 @@ async fn recompute<S: SqlStore>(
 }
 
 /// Replaces the rows of the metrics `p[3]` in the buckets `p[2]` (zone `p[0]`, granularity
-/// `p[1]`) with those `insert` writes (run with its parameters). A zone built in full deletes them and inserts. Otherwise
-/// the rows are staged and only those that differ are written: most rows of a touched month
-/// (every course's, every subject's) are as they were, and deleting and inserting each one
-/// again rewrote it and its entry in the read path's index.
+/// `p[1]`) with those `insert` writes (run with its parameters). A zone built in full deletes
+/// them and inserts. Otherwise the rows are staged and only those that differ are written:
+/// most rows of a touched month (every course's, every subject's) are as they were, and
+/// deleting and inserting each one again rewrote it and its entry in the read path's index.
 async fn replace<S: SqlStore>(
     store: &mut S,
     full: bool,
