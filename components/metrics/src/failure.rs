@@ -119,3 +119,8 @@ impl Failure {
 pub fn json(status: u16, body: &impl Serialize) -> http::Response<String> {
     api_response::json(status, body, Caching::Private)
 }
+
+/// A JSON response whose body is already serialized, as [`json`].
+pub fn json_text(status: u16, text: String) -> http::Response<String> {
+    api_response::json_text(status, text, Caching::Private)
+}

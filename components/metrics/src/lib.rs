@@ -2,7 +2,8 @@
 //!
 //! - `GET /metrics/{dashboard}` (`overview`, `engagement`, `tutoring`, `revenue`,
 //!   `learning`) with `from`, `to`, `granularity`, `tz` and dimension filters: the stored
-//!   [`metrics::DashboardResponse`].
+//!   [`metrics::DashboardResponse`], its JSON written straight from the rows
+//!   ([`metrics::read_dashboard_json`]).
 //! - `POST /metrics/refresh`: one incremental GenerateDashboardMetrics run, for schedulers
 //!   outside Spin (EventBridge Scheduler, a Kubernetes CronJob); answers its
 //!   [`metrics::RefreshReport`].
@@ -31,7 +32,7 @@ use spin_sdk::http_service;
 use sql_store::spin::SpinStore;
 
 use crate::config::Config;
-use crate::failure::{Failure, json};
+use crate::failure::{Failure, json, json_text};
 
 /// Set once this instance has created the engine's tables.
 static SCHEMA_READY: AtomicBool = AtomicBool::new(false);
@@ -72,7 +73,7 @@ async fn serve(req: &Request) -> Result<http::Response<String>, Failure> {
                 metrics::ensure_schema(&mut store).await?;
                 SCHEMA_READY.store(true, Ordering::Release);
             }
-            json(200, &metrics::read_dashboard(&mut store, &query).await?)
+            json_text(200, metrics::read_dashboard_json(&mut store, &query).await?)
         }
         Operation::Refresh => json(
             200,

@@ -9,8 +9,8 @@
 //! `metrics` Spin component implements [`SqlStore`] over Spin's SQLite interface and calls:
 //!
 //! - on `POST /metrics/refresh` and on its cron schedule: [`refresh`];
-//! - on `GET /metrics/{dashboard}`: [`DashboardQuery::parse`], then [`read_dashboard`]
-//!   (after [`ensure_schema`] once per instance).
+//! - on `GET /metrics/{dashboard}`: [`DashboardQuery::parse`], then [`read_dashboard_json`]
+//!   (after [`ensure_schema`] once per instance); its typed export, [`read_dashboard`].
 //!
 //! See `docs/METRICS.md` for every metric's definition and for why the incremental refresh
 //! gives exactly what a full recomputation would.
@@ -22,7 +22,7 @@
 //! let report = metrics::refresh(store, &settings, now).await?;
 //! println!("folded events {}..{}", report.from_seq, report.to_seq);
 //! let query = metrics::DashboardQuery::parse("overview", Some("tz=Europe/Paris"), now, &settings)?;
-//! let body = serde_json::to_string(&metrics::read_dashboard(store, &query).await?)?;
+//! let body: String = metrics::read_dashboard_json(store, &query).await?;
 //! # let _ = body; Ok(()) }
 //! ```
 
@@ -71,7 +71,8 @@ pub use error::{ConfigError, MetricsError, RequestError};
 pub use read::{DashboardQuery, MAX_BUCKETS};
 pub use refresh::{RefreshReport, ensure_schema, rebuild, refresh};
 pub use response::{
-    DashboardMetric, DashboardResponse, Point, Series, read_dashboard, shape_response,
+    DashboardMetric, DashboardResponse, Point, Series, read_dashboard, read_dashboard_json,
+    shape_response, write_response,
 };
 pub use settings::Settings;
 pub use store::{CONNECTION_PRAGMAS, Row, SqlStore, SqlValue, StoreError};

@@ -13,7 +13,7 @@ use serde_json::Number;
 use crate::catalog::{BREAKDOWN_KEYS, Dashboard, metric};
 use crate::read::DashboardQuery;
 use crate::refresh::{ensure_schema, refresh};
-use crate::response::{DashboardMetric, Point, Series, read_dashboard};
+use crate::response::{DashboardMetric, Point, Series, read_dashboard, read_dashboard_json};
 use crate::settings::Settings;
 use crate::store::{SqlStore, SqlValue};
 use crate::test_support::{TestStore, block_on};
@@ -147,6 +147,12 @@ fn every_read_equals_the_stored_rows() {
                         let read = read_dashboard(&mut store, &query).await.expect("read");
                         let expected = naive_series(&query, &rows);
                         assert!(read.series == expected, "{dashboard:?} {text}");
+                        // The route's JSON, written from the rows, is the response's.
+                        let json = read_dashboard_json(&mut store, &query).await.expect("json");
+                        assert!(
+                            json == serde_json::to_string(&read).expect("serialize"),
+                            "{dashboard:?} {text}"
+                        );
                         compared.0 += 1;
                         compared.1 += expected.iter().map(|s| s.points.len()).sum::<usize>();
                     }

@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::catalog::Dashboard;
 use crate::error::RequestError;
 use crate::read::{DashboardQuery, RECORD};
-use crate::response::{shape_response, sort_key};
+use crate::response::{shape_response, sort_key, write_response};
 use crate::settings::Settings;
 use crate::store::SqlValue;
 use crate::time::Granularity;
@@ -369,6 +369,72 @@ fn points_in_any_order_and_real_renderings() {
 
 #[test]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn the_json_written_from_rows_is_the_serialized_response() {
+    let q = parse("revenue", "from=2024-05-01&to=2024-05-03").expect("query");
+    let d1 = 1_714_521_600_000_i64;
+    let (d0, d2) = (d1 - 86_400_000, d1 + 86_400_000);
+    let rows = vec![
+        // Escapes in keys and values, keys out of order, a repeated key (the last wins).
+        series(
+            "revenue_gross",
+            r#"{"subject":"a\"b\u00e9\n","currency":"EUR","currency":"USD"}"#,
+            &format!("{d2}:7,{d1}:5"),
+        ),
+        // Points before and after the requested buckets keep their own timestamps.
+        series(
+            "revenue_gross",
+            r#"{"currency":"EUR"}"#,
+            &format!("{d0}:1,{}:2", d2 + 86_400_000 + 3_600_000),
+        ),
+        series(
+            "arppu",
+            "{}",
+            &format!("{d1}:3.33333333333333314830e-01,{d0}:2"),
+        ),
+        chunk(
+            "top_tutors_by_revenue",
+            &[
+                (
+                    r#"{"currency":"EUR","rank":"10","tutorId":"t\/9"}"#,
+                    &format!("{d1}:5"),
+                ),
+                (
+                    r#"{"currency":"EUR","rank":"2","tutorId":"t2"}"#,
+                    &format!("{d1}:50,{d2}:40"),
+                ),
+            ],
+        ),
+    ];
+    for refreshed_at in [None, Some("2024-05-31T22:00:00.000Z")] {
+        let typed = shape_response(&q, refreshed_at.map(str::to_owned), &rows).expect("shape");
+        let written = write_response(&q, refreshed_at, &rows).expect("write");
+        assert_eq!(written, serde_json::to_string(&typed).expect("serialize"));
+    }
+    let body: serde_json::Value =
+        serde_json::from_str(&write_response(&q, None, &rows).expect("write")).expect("json");
+    assert_eq!(
+        body["series"][1]["dimensions"],
+        json!({"currency": "USD", "subject": "a\"b\u{e9}\n"})
+    );
+    assert_eq!(
+        body["series"][0]["points"][0]["timestamp"],
+        "2024-04-30T00:00:00Z"
+    );
+    assert_eq!(
+        body["series"][0]["points"].as_array().map(Vec::len),
+        Some(5)
+    );
+    assert_eq!(body["series"][4]["dimensions"]["tutorId"], "t/9");
+    // Dimensions that are not an object of strings are a bad row.
+    for dims in [r#"{"rank":1}"#, "[]", r#"{"a":"b""#] {
+        let rows = vec![series("arppu", dims, &format!("{d1}:1"))];
+        assert!(write_response(&q, None, &rows).is_err(), "{dims}");
+        assert!(shape_response(&q, None, &rows).is_err(), "{dims}");
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn series_sort_keys_order_as_their_dimensions() {
     // The order the response promises: metric, then dimensions key by key, a value that is
     // an integer after one that is not, integers numerically, then as text.
@@ -410,7 +476,7 @@ fn series_sort_keys_order_as_their_dimensions() {
     }
     let key = |(rank, dims): &(usize, BTreeMap<String, String>)| {
         let mut out = Vec::new();
-        sort_key(*rank, dims, &mut out);
+        sort_key(*rank, dims.iter().map(|(k, v)| (&**k, &**v)), &mut out);
         out
     };
     for a in &all {

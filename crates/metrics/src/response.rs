@@ -1,16 +1,19 @@
 //! The response of `GET /metrics/{dashboard}`: the series [`DashboardQuery::sql`] reads (a row
 //! per series and chunk, or per chunk for leaderboards), shaped as JSON.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 
-use serde::Serialize;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Number;
 
 use crate::catalog::{Dashboard, metric};
 use crate::error::{MetricsError, at};
 use crate::read::{DashboardQuery, RECORD};
 use crate::store::{Row, SqlStore, SqlValue};
-use crate::time::{Bucket, Zone};
+use crate::time::Zone;
 
 /// The body of `GET /metrics/{dashboard}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -89,15 +92,7 @@ pub async fn read_dashboard<S: SqlStore>(
 ) -> Result<DashboardResponse, MetricsError> {
     let (sql, params) = query.sql();
     let rows = store.query(&sql, &params).await.map_err(at("dashboard"))?;
-    let state = store
-        .query("SELECT refreshed_at FROM metric_state WHERE id = 1", &[])
-        .await
-        .map_err(at("refreshed at"))?;
-    let refreshed_at = state
-        .first()
-        .and_then(|r| r.first())
-        .and_then(SqlValue::as_str)
-        .map(str::to_owned);
+    let refreshed_at = refreshed_at(store).await?;
     shape_response(query, refreshed_at, &rows)
 }
 
@@ -113,83 +108,28 @@ pub fn shape_response(
     refreshed_at: Option<String>,
     rows: &[Row],
 ) -> Result<DashboardResponse, MetricsError> {
-    let bad = || MetricsError::BadRow { step: "dashboard" };
-    let order = query.dashboard.metrics();
-    // The points of each series, by metric (its rank in the dashboard) and dimensions text,
-    // in the order the query returns them (oldest first).
-    let mut grouped: HashMap<(usize, &str), usize> = HashMap::new();
-    let mut points_of: Vec<Vec<(i64, Number)>> = Vec::new();
-    for row in rows {
-        let [name, dimensions, points] = row.as_slice() else {
-            return Err(bad());
-        };
-        let (name, dimensions, points) = (
-            name.as_str().ok_or_else(bad)?,
-            dimensions.as_str().ok_or_else(bad)?,
-            points.as_str().ok_or_else(bad)?,
-        );
-        let Some(rank) = order.iter().position(|n| *n == name) else {
-            continue;
-        };
-        // One series' dimensions, or each point's (a leaderboard's chunk). A series' points
-        // are consecutive: look it up once per run of them.
-        let one = !dimensions.contains(RECORD);
-        let mut each = dimensions.split(RECORD);
-        let mut current = ("", usize::MAX);
-        for point in points.split(',') {
-            let dims = if one {
-                dimensions
-            } else {
-                each.next().ok_or_else(bad)?
-            };
-            if current.1 == usize::MAX || current.0 != dims {
-                let next = points_of.len();
-                let series = *grouped.entry((rank, dims)).or_insert(next);
-                if series == next {
-                    points_of.push(Vec::new());
-                }
-                current = (dims, series);
-            }
-            points_of[current.1].push(parse_point(point).ok_or_else(bad)?);
-        }
-        if !one && each.next().is_some() {
-            return Err(bad());
-        }
-    }
-    let mut parsed = Vec::with_capacity(grouped.len());
-    for ((rank, dims), points) in grouped {
-        let dimensions: BTreeMap<String, String> = serde_json::from_str(dims).map_err(|_| bad())?;
-        parsed.push((rank, dimensions, points));
-    }
-    // By metric, then dimensions key by key, values that are integers (ranks, offsets) in
-    // numeric order: one byte key per series, so a comparison is one `memcmp`.
-    let mut keys = Vec::new();
-    let mut spans = Vec::with_capacity(parsed.len());
-    for (i, (rank, dims, _)) in parsed.iter().enumerate() {
-        let start = keys.len();
-        sort_key(*rank, dims, &mut keys);
-        spans.push((start..keys.len(), i));
-    }
-    spans.sort_unstable_by(|a, b| keys[a.0.clone()].cmp(&keys[b.0.clone()]));
-    let buckets = query.buckets();
-    let labels: Vec<String> = buckets.iter().map(|b| query.zone.format(b.start)).collect();
-    let timeline = Timeline {
-        zone: query.zone,
-        buckets: &buckets,
-        labels: &labels,
-    };
-    let zero_fill: Vec<bool> = order
-        .iter()
-        .map(|name| metric(name).is_some_and(|spec| spec.zero_fill))
-        .collect();
-    let series = spans
+    let shaped = Shaped::new(query, rows)?;
+    let series = shaped
+        .series
         .into_iter()
-        .map(|(_, i)| {
-            let (rank, dimensions, points) = &mut parsed[i];
+        .map(|grouped| {
+            let mut points = Vec::with_capacity(grouped.points.len());
+            shaped
+                .timeline
+                .each_point(grouped.zero_fill, grouped.points, |timestamp, value| {
+                    points.push(Point {
+                        timestamp: timestamp.to_owned(),
+                        value,
+                    })
+                });
             Series {
-                metric_name: order[*rank].to_owned(),
-                dimensions: std::mem::take(dimensions),
-                points: timeline.points(zero_fill[*rank], std::mem::take(&mut points_of[*points])),
+                metric_name: grouped.metric_name.to_owned(),
+                dimensions: grouped
+                    .dimensions
+                    .into_iter()
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect(),
+                points,
             }
         })
         .collect();
@@ -200,6 +140,243 @@ pub fn shape_response(
         granularity: query.granularity.as_str(),
         series,
     })
+}
+
+/// Reads a dashboard as [`read_dashboard`] does, as the JSON text of its response: the
+/// bytes `serde_json` makes of the [`DashboardResponse`], written straight from the rows.
+/// A year of daily leaderboards is over 10,000 series of one or two points; building their
+/// structures to serialize them took twice the SQL's time.
+pub async fn read_dashboard_json<S: SqlStore>(
+    store: &mut S,
+    query: &DashboardQuery,
+) -> Result<String, MetricsError> {
+    let (sql, params) = query.sql();
+    let rows = store.query(&sql, &params).await.map_err(at("dashboard"))?;
+    let refreshed_at = refreshed_at(store).await?;
+    write_response(query, refreshed_at.as_deref(), &rows)
+}
+
+/// The JSON text of [`shape_response`]'s response, written from the rows.
+pub fn write_response(
+    query: &DashboardQuery,
+    refreshed_at: Option<&str>,
+    rows: &[Row],
+) -> Result<String, MetricsError> {
+    let shaped = Shaped::new(query, rows)?;
+    let points: usize = shaped.series.iter().map(|s| s.points.len()).sum();
+    let mut out = Vec::with_capacity(256 + 80 * shaped.series.len() + 48 * points);
+    out.extend_from_slice(b"{\"dashboard\":");
+    put(&mut out, &query.dashboard);
+    out.extend_from_slice(b",\"refreshedAt\":");
+    put(&mut out, &refreshed_at);
+    out.extend_from_slice(b",\"timeZone\":");
+    put(&mut out, query.zone.name());
+    out.extend_from_slice(b",\"granularity\":");
+    put(&mut out, query.granularity.as_str());
+    out.extend_from_slice(b",\"series\":[");
+    for (i, grouped) in shaped.series.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"metricName\":");
+        put(&mut out, grouped.metric_name);
+        out.extend_from_slice(b",\"dimensions\":{");
+        for (j, (key, value)) in grouped.dimensions.iter().enumerate() {
+            if j > 0 {
+                out.push(b',');
+            }
+            put(&mut out, key);
+            out.push(b':');
+            put(&mut out, value);
+        }
+        out.extend_from_slice(b"},\"points\":[");
+        let mut first = true;
+        shaped
+            .timeline
+            .each_point(grouped.zero_fill, grouped.points, |timestamp, value| {
+                if !std::mem::take(&mut first) {
+                    out.push(b',');
+                }
+                out.extend_from_slice(b"{\"timestamp\":");
+                put(&mut out, timestamp);
+                out.extend_from_slice(b",\"value\":");
+                put(&mut out, &value);
+                out.push(b'}');
+            });
+        out.extend_from_slice(b"]}");
+    }
+    out.extend_from_slice(b"]}");
+    String::from_utf8(out).map_err(|_| MetricsError::BadRow { step: "dashboard" })
+}
+
+/// Appends `value` as JSON, as `serde_json` serializes it in a struct.
+fn put(out: &mut Vec<u8>, value: &(impl Serialize + ?Sized)) {
+    // Strings, numbers (never NaN: `Number` cannot hold one) and `null` into memory: no
+    // error is possible.
+    let _ = serde_json::to_writer(out, value);
+}
+
+async fn refreshed_at<S: SqlStore>(store: &mut S) -> Result<Option<String>, MetricsError> {
+    let state = store
+        .query("SELECT refreshed_at FROM metric_state WHERE id = 1", &[])
+        .await
+        .map_err(at("refreshed at"))?;
+    Ok(state
+        .first()
+        .and_then(|r| r.first())
+        .and_then(SqlValue::as_str)
+        .map(str::to_owned))
+}
+
+/// The response's series, grouped and in order, borrowing the rows' text.
+struct Shaped<'r> {
+    series: Vec<Grouped<'r>>,
+    timeline: Timeline,
+}
+
+/// One series: its metric, its dimensions sorted by key, and its stored points.
+struct Grouped<'r> {
+    metric_name: &'static str,
+    zero_fill: bool,
+    dimensions: Vec<(Cow<'r, str>, Cow<'r, str>)>,
+    points: Vec<(i64, Number)>,
+}
+
+impl<'r> Shaped<'r> {
+    fn new(query: &DashboardQuery, rows: &'r [Row]) -> Result<Shaped<'r>, MetricsError> {
+        let bad = || MetricsError::BadRow { step: "dashboard" };
+        let order = query.dashboard.metrics();
+        // The points of each series, by metric (its rank in the dashboard) and dimensions
+        // text, in the order the query returns them (oldest first).
+        let mut grouped: HashMap<(usize, &str), usize> = HashMap::new();
+        let mut points_of: Vec<Vec<(i64, Number)>> = Vec::new();
+        for row in rows {
+            let [name, dimensions, points] = row.as_slice() else {
+                return Err(bad());
+            };
+            let (name, dimensions, points) = (
+                name.as_str().ok_or_else(bad)?,
+                dimensions.as_str().ok_or_else(bad)?,
+                points.as_str().ok_or_else(bad)?,
+            );
+            let Some(rank) = order.iter().position(|n| *n == name) else {
+                continue;
+            };
+            // One series' dimensions, or each point's (a leaderboard's chunk). A series'
+            // points are consecutive: look it up once per run of them.
+            let one = !dimensions.contains(RECORD);
+            let mut each = dimensions.split(RECORD);
+            let mut current = ("", usize::MAX);
+            for point in points.split(',') {
+                let dims = if one {
+                    dimensions
+                } else {
+                    each.next().ok_or_else(bad)?
+                };
+                if current.1 == usize::MAX || current.0 != dims {
+                    let next = points_of.len();
+                    let series = *grouped.entry((rank, dims)).or_insert(next);
+                    if series == next {
+                        points_of.push(Vec::new());
+                    }
+                    current = (dims, series);
+                }
+                points_of[current.1].push(parse_point(point).ok_or_else(bad)?);
+            }
+            if !one && each.next().is_some() {
+                return Err(bad());
+            }
+        }
+        let mut parsed = Vec::with_capacity(grouped.len());
+        for ((rank, dims), points) in grouped {
+            let dimensions = serde_json::from_str::<Dimensions>(dims).map_err(|_| bad())?;
+            parsed.push((rank, dimensions.0, points));
+        }
+        // By metric, then dimensions key by key, values that are integers (ranks, offsets)
+        // in numeric order: one byte key per series, so a comparison is one `memcmp`.
+        let mut keys = Vec::new();
+        let mut spans = Vec::with_capacity(parsed.len());
+        for (i, (rank, dims, _)) in parsed.iter().enumerate() {
+            let start = keys.len();
+            sort_key(*rank, dims.iter().map(|(k, v)| (&**k, &**v)), &mut keys);
+            spans.push((start..keys.len(), i));
+        }
+        spans.sort_unstable_by(|a, b| keys[a.0.clone()].cmp(&keys[b.0.clone()]));
+        let mut parsed: Vec<_> = parsed.into_iter().map(Some).collect();
+        let series = spans
+            .into_iter()
+            .filter_map(|(_, i)| parsed[i].take())
+            .map(|(rank, dimensions, points)| Grouped {
+                metric_name: order[rank],
+                zero_fill: metric(order[rank]).is_some_and(|spec| spec.zero_fill),
+                dimensions,
+                points: std::mem::take(&mut points_of[points]),
+            })
+            .collect();
+        let buckets = query.buckets();
+        let labels = buckets.iter().map(|b| query.zone.format(b.start)).collect();
+        Ok(Shaped {
+            series,
+            timeline: Timeline {
+                zone: query.zone,
+                starts: buckets.iter().map(|b| b.start).collect(),
+                labels,
+            },
+        })
+    }
+}
+
+/// A series' dimensions (a JSON object of strings), sorted by key, each string borrowed
+/// from the text unless it has escapes. A repeated key keeps its last value, as a map does.
+struct Dimensions<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+
+impl<'de> Deserialize<'de> for Dimensions<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> Visitor<'de> for Entries {
+            type Value = Dimensions<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of strings")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries: Vec<(Cow<'de, str>, Cow<'de, str>)> = Vec::new();
+                while let Some((Text(key), Text(value))) = map.next_entry()? {
+                    match entries.iter_mut().find(|(k, _)| *k == key) {
+                        Some(entry) => entry.1 = value,
+                        None => entries.push((key, value)),
+                    }
+                }
+                entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                Ok(Dimensions(entries))
+            }
+        }
+        deserializer.deserialize_map(Entries)
+    }
+}
+
+/// A JSON string, borrowed from the text when it has no escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Chars;
+        impl<'de> Visitor<'de> for Chars {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(s)))
+            }
+        }
+        deserializer.deserialize_str(Chars)
+    }
 }
 
 /// Parses a point as [`DashboardQuery::sql`] encodes it (see [`crate::catalog::POINT_SQL`]):
@@ -214,59 +391,52 @@ fn parse_point(text: &str) -> Option<(i64, Number)> {
     Some((start.parse().ok()?, value))
 }
 
-/// The requested buckets and their formatted starts.
-struct Timeline<'a> {
+/// The requested buckets' starts and their formatted timestamps.
+struct Timeline {
     zone: Zone,
-    buckets: &'a [Bucket],
-    labels: &'a [String],
+    starts: Vec<i64>,
+    labels: Vec<String>,
 }
 
-impl Timeline<'_> {
-    /// A series' points from its stored ones (in any order): zero-filled, or as stored.
-    fn points(&self, zero_fill: bool, mut points: Vec<(i64, Number)>) -> Vec<Point> {
+impl Timeline {
+    /// Calls `f` with each point of a series, from its stored ones (in any order), with its
+    /// timestamp: every bucket's (0 where none is stored) when `zero_fill`, else those
+    /// stored.
+    fn each_point(
+        &self,
+        zero_fill: bool,
+        mut points: Vec<(i64, Number)>,
+        mut f: impl FnMut(&str, Number),
+    ) {
         if !points.is_sorted_by_key(|(t, _)| *t) {
             points.sort_by_key(|(t, _)| *t);
         }
-        if zero_fill {
-            return self.zero_filled(points);
-        }
-        points
-            .into_iter()
-            .map(|(t, value)| Point {
-                timestamp: self.label(t),
-                value,
-            })
-            .collect()
-    }
-
-    /// The timestamp of a point starting at `t`.
-    fn label(&self, t: i64) -> String {
-        match self.buckets.binary_search_by_key(&t, |b| b.start) {
-            Ok(i) => self.labels[i].clone(),
-            Err(_) => self.zone.format(t),
-        }
-    }
-
-    /// Sorted points with a 0 added for every bucket that has none.
-    fn zero_filled(&self, points: Vec<(i64, Number)>) -> Vec<Point> {
-        let point = |t: i64, label: Option<&String>, value| Point {
-            timestamp: label.cloned().unwrap_or_else(|| self.zone.format(t)),
-            value,
+        // A stored point outside the requested buckets keeps its own timestamp.
+        let mut emit = |t: i64, label: Option<&str>, value| match label {
+            Some(label) => f(label, value),
+            None => f(&self.zone.format(t), value),
         };
-        let mut out = Vec::with_capacity(self.buckets.len().max(points.len()));
-        let mut points = points.into_iter().peekable();
-        for (b, label) in self.buckets.iter().zip(self.labels) {
-            while let Some((t, value)) = points.next_if(|(t, _)| *t < b.start) {
-                out.push(point(t, None, value));
+        if !zero_fill {
+            for (t, value) in points {
+                let label = self.starts.binary_search(&t).ok().map(|i| &*self.labels[i]);
+                emit(t, label, value);
             }
-            let value = match points.next_if(|(t, _)| *t == b.start) {
+            return;
+        }
+        let mut points = points.into_iter().peekable();
+        for (&start, label) in self.starts.iter().zip(&self.labels) {
+            while let Some((t, value)) = points.next_if(|(t, _)| *t < start) {
+                emit(t, None, value);
+            }
+            let value = match points.next_if(|(t, _)| *t == start) {
                 Some((_, value)) => value,
                 None => Number::from(0),
             };
-            out.push(point(b.start, Some(label), value));
+            emit(start, Some(label), value);
         }
-        out.extend(points.map(|(t, value)| point(t, None, value)));
-        out
+        for (t, value) in points {
+            emit(t, None, value);
+        }
     }
 }
 
@@ -276,7 +446,11 @@ impl Timeline<'_> {
 /// Each string is escaped (`0x00` as `0x00 0xff`) and ends with `0x00 0x01`, so a string
 /// sorts before its extensions; `None` (tag 1) before any integer (tag 2, then the integer
 /// big-endian with its sign bit flipped).
-pub(crate) fn sort_key(rank: usize, dims: &BTreeMap<String, String>, out: &mut Vec<u8>) {
+pub(crate) fn sort_key<'a>(
+    rank: usize,
+    dims: impl IntoIterator<Item = (&'a str, &'a str)>,
+    out: &mut Vec<u8>,
+) {
     fn text(s: &str, out: &mut Vec<u8>) {
         for &b in s.as_bytes() {
             out.push(b);
