@@ -90,9 +90,7 @@ pub async fn read_dashboard<S: SqlStore>(
     store: &mut S,
     query: &DashboardQuery,
 ) -> Result<DashboardResponse, MetricsError> {
-    let (sql, params) = query.sql();
-    let rows = store.query(&sql, &params).await.map_err(at("dashboard"))?;
-    let refreshed_at = refreshed_at(store).await?;
+    let (rows, refreshed_at) = read_rows(store, query).await?;
     shape_response(query, refreshed_at, &rows)
 }
 
@@ -150,9 +148,7 @@ pub async fn read_dashboard_json<S: SqlStore>(
     store: &mut S,
     query: &DashboardQuery,
 ) -> Result<String, MetricsError> {
-    let (sql, params) = query.sql();
-    let rows = store.query(&sql, &params).await.map_err(at("dashboard"))?;
-    let refreshed_at = refreshed_at(store).await?;
+    let (rows, refreshed_at) = read_rows(store, query).await?;
     write_response(query, refreshed_at.as_deref(), &rows)
 }
 
@@ -216,16 +212,23 @@ fn put(out: &mut Vec<u8>, value: &(impl Serialize + ?Sized)) {
     let _ = serde_json::to_writer(out, value);
 }
 
-async fn refreshed_at<S: SqlStore>(store: &mut S) -> Result<Option<String>, MetricsError> {
+/// The rows of the query's series, and when the last refresh ran.
+async fn read_rows<S: SqlStore>(
+    store: &mut S,
+    query: &DashboardQuery,
+) -> Result<(Vec<Row>, Option<String>), MetricsError> {
+    let (sql, params) = query.sql();
+    let rows = store.query(&sql, &params).await.map_err(at("dashboard"))?;
     let state = store
         .query("SELECT refreshed_at FROM metric_state WHERE id = 1", &[])
         .await
         .map_err(at("refreshed at"))?;
-    Ok(state
+    let refreshed_at = state
         .first()
         .and_then(|r| r.first())
         .and_then(SqlValue::as_str)
-        .map(str::to_owned))
+        .map(str::to_owned);
+    Ok((rows, refreshed_at))
 }
 
 /// The response's series, grouped and in order, borrowing the rows' text.
