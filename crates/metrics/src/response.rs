@@ -3,10 +3,8 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 
-use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Number;
 
 use crate::catalog::{Dashboard, metric};
@@ -125,7 +123,7 @@ pub fn shape_response(
                 dimensions: grouped
                     .dimensions
                     .into_iter()
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .map(|(k, v)| (k.0.into_owned(), v.0.into_owned()))
                     .collect(),
                 points,
             }
@@ -181,9 +179,9 @@ pub fn write_response(
             if j > 0 {
                 out.push(b',');
             }
-            put(&mut out, key);
+            put(&mut out, &*key.0);
             out.push(b':');
-            put(&mut out, value);
+            put(&mut out, &*value.0);
         }
         out.extend_from_slice(b"},\"points\":[");
         let mut first = true;
@@ -237,11 +235,11 @@ struct Shaped<'r> {
     timeline: Timeline,
 }
 
-/// One series: its metric, its dimensions sorted by key, and its stored points.
+/// One series: its metric, its dimensions, and its stored points.
 struct Grouped<'r> {
     metric_name: &'static str,
     zero_fill: bool,
-    dimensions: Vec<(Cow<'r, str>, Cow<'r, str>)>,
+    dimensions: BTreeMap<Text<'r>, Text<'r>>,
     points: Vec<(i64, Number)>,
 }
 
@@ -290,32 +288,34 @@ impl<'r> Shaped<'r> {
                 return Err(bad());
             }
         }
-        let mut parsed = Vec::with_capacity(grouped.len());
-        for ((rank, dims), points) in grouped {
-            let dimensions = serde_json::from_str::<Dimensions>(dims).map_err(|_| bad())?;
-            parsed.push((rank, dimensions.0, points));
-        }
+        let zero_fill: Vec<bool> = order
+            .iter()
+            .map(|name| metric(name).is_some_and(|spec| spec.zero_fill))
+            .collect();
         // By metric, then dimensions key by key, values that are integers (ranks, offsets)
         // in numeric order: one byte key per series, so a comparison is one `memcmp`.
         let mut keys = Vec::new();
-        let mut spans = Vec::with_capacity(parsed.len());
-        for (i, (rank, dims, _)) in parsed.iter().enumerate() {
+        let mut keyed = Vec::with_capacity(grouped.len());
+        for ((rank, dims), points) in grouped {
+            let dimensions: BTreeMap<Text, Text> = serde_json::from_str(dims).map_err(|_| bad())?;
             let start = keys.len();
-            sort_key(*rank, dims.iter().map(|(k, v)| (&**k, &**v)), &mut keys);
-            spans.push((start..keys.len(), i));
+            sort_key(
+                rank,
+                dimensions.iter().map(|(k, v)| (&*k.0, &*v.0)),
+                &mut keys,
+            );
+            keyed.push((
+                start..keys.len(),
+                Grouped {
+                    metric_name: order[rank],
+                    zero_fill: zero_fill[rank],
+                    dimensions,
+                    points: std::mem::take(&mut points_of[points]),
+                },
+            ));
         }
-        spans.sort_unstable_by(|a, b| keys[a.0.clone()].cmp(&keys[b.0.clone()]));
-        let mut parsed: Vec<_> = parsed.into_iter().map(Some).collect();
-        let series = spans
-            .into_iter()
-            .filter_map(|(_, i)| parsed[i].take())
-            .map(|(rank, dimensions, points)| Grouped {
-                metric_name: order[rank],
-                zero_fill: metric(order[rank]).is_some_and(|spec| spec.zero_fill),
-                dimensions,
-                points: std::mem::take(&mut points_of[points]),
-            })
-            .collect();
+        keyed.sort_unstable_by(|a, b| keys[a.0.clone()].cmp(&keys[b.0.clone()]));
+        let series = keyed.into_iter().map(|(_, series)| series).collect();
         let buckets = query.buckets();
         let labels = buckets.iter().map(|b| query.zone.format(b.start)).collect();
         Ok(Shaped {
@@ -329,58 +329,10 @@ impl<'r> Shaped<'r> {
     }
 }
 
-/// A series' dimensions (a JSON object of strings), sorted by key, each string borrowed
-/// from the text unless it has escapes. A repeated key keeps its last value, as a map does.
-struct Dimensions<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
-
-impl<'de> Deserialize<'de> for Dimensions<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Entries;
-        impl<'de> Visitor<'de> for Entries {
-            type Value = Dimensions<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object of strings")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut entries: Vec<(Cow<'de, str>, Cow<'de, str>)> = Vec::new();
-                while let Some((Text(key), Text(value))) = map.next_entry()? {
-                    match entries.iter_mut().find(|(k, _)| *k == key) {
-                        Some(entry) => entry.1 = value,
-                        None => entries.push((key, value)),
-                    }
-                }
-                entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                Ok(Dimensions(entries))
-            }
-        }
-        deserializer.deserialize_map(Entries)
-    }
-}
-
-/// A JSON string, borrowed from the text when it has no escapes.
-struct Text<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Text<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Chars;
-        impl<'de> Visitor<'de> for Chars {
-            type Value = Text<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Borrowed(s)))
-            }
-            fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(s.to_owned())))
-            }
-            fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(s)))
-            }
-        }
-        deserializer.deserialize_str(Chars)
-    }
-}
+/// A string of a series' dimensions, borrowed from the row's text unless it has escapes.
+#[derive(Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(transparent)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// Parses a point as [`DashboardQuery::sql`] encodes it (see [`crate::catalog::POINT_SQL`]):
 /// `start:value`, the value an integer, or a real in exponent notation that reads back as the
@@ -474,5 +426,27 @@ pub(crate) fn sort_key<'a>(
             Err(_) => out.push(1),
         }
         text(value, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn dimensions_borrow_the_rows_text_unless_escaped() {
+        let plain: BTreeMap<Text, Text> =
+            serde_json::from_str(r#"{"rank":"1","tutorId":"t1"}"#).expect("plain");
+        assert!(
+            plain
+                .iter()
+                .all(|(k, v)| matches!((&k.0, &v.0), (Cow::Borrowed(_), Cow::Borrowed(_))))
+        );
+        let escaped: BTreeMap<Text, Text> =
+            serde_json::from_str(r#"{"subject":"a\nb"}"#).expect("escaped");
+        let (key, value) = escaped.iter().next().expect("entry");
+        assert!(matches!(key.0, Cow::Borrowed("subject")));
+        assert!(matches!(&value.0, Cow::Owned(v) if v == "a\nb"));
     }
 }
