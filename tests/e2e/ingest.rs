@@ -106,6 +106,13 @@ impl Db {
         }
     }
 
+    /// The `default` key-value store of a host (`spin_key_value (store, key, value)`).
+    pub fn key_value(host: &Host) -> Self {
+        Self {
+            path: host.state_dir.join("sqlite_key_value.db"),
+        }
+    }
+
     /// Runs a query and returns its rows as JSON values.
     pub fn rows(&self, sql: &str) -> Vec<Vec<Value>> {
         let runtime = tokio::runtime::Builder::new_current_thread()

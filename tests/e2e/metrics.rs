@@ -2,7 +2,7 @@
 //! stream goes in through `POST /events`; the refresh runs through the host (the HTTP endpoint
 //! and the cron trigger); the served numbers are checked exactly, and so are the auth errors.
 
-use crate::ingest::{KEY, post_json};
+use crate::ingest::{Db, KEY, post_json};
 use crate::support::*;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -370,6 +370,55 @@ fn refresh_over_http_serves_the_exact_numbers_and_is_idempotent() {
     let engagement = dashboard(&host, "engagement", "from=2024-05-01&to=2024-05-02");
     assert_eq!(value(&engagement, "dau", json!({}), DAY1), Some(4.0));
     assert_eq!(value(&engagement, "wau", json!({}), DAY2), Some(5.0));
+}
+
+#[test]
+fn a_dashboard_is_served_from_the_key_value_store_until_the_metrics_change() {
+    let host = metrics_host("spin.toml").cron_schedule(NEVER).start();
+    ingest_known_stream(&host);
+    call(&host, "POST", "/metrics/refresh", Some(&admin()));
+    let range = "from=2024-05-01&to=2024-05-02";
+    let first = dashboard(&host, "tutoring", range);
+    assert_eq!(value(&first, "sessions_booked", json!({}), DAY1), Some(1.0));
+
+    // The rendered response is kept in the `default` key-value store, under its version
+    // stamp; one written over it is what the next read serves, after a fresh head.
+    let kv = Db::key_value(&host);
+    let entries = "SELECT key FROM spin_key_value WHERE store = 'default' \
+                   AND key LIKE 'metrics-response/%' AND key != 'metrics-response/stamp'";
+    assert_eq!(kv.rows(entries).len(), 1);
+    kv.rows(
+        "UPDATE spin_key_value SET value = CAST(substr(CAST(value AS TEXT), 1, \
+         instr(CAST(value AS TEXT), char(10))) || ',\"timeZone\":\"UTC\",\"granularity\":\"day\",\
+         \"series\":[],\"kept\":true}' AS BLOB) \
+         WHERE key LIKE 'metrics-response/%' AND key != 'metrics-response/stamp'",
+    );
+    let kept = dashboard(&host, "tutoring", range);
+    assert_eq!(kept["kept"], true, "{kept}");
+    assert_eq!(kept["refreshedAt"], first["refreshedAt"]);
+
+    // A run with nothing new changes `refreshedAt` only: the entry is still served.
+    call(&host, "POST", "/metrics/refresh", Some(&admin()));
+    let idle = dashboard(&host, "tutoring", range);
+    assert_eq!(idle["kept"], true, "{idle}");
+    assert_ne!(idle["refreshedAt"], first["refreshedAt"]);
+
+    // New events change the metrics: the stale entry is dropped and the new numbers served.
+    let booking = json!([event(
+        "e30",
+        "stu-9",
+        "session_booked",
+        "2024-05-01T12:00:00Z",
+        json!({"sessionId": "ses-30", "tutorId": "tut-1", "subject": "math",
+            "startsAt": "2024-05-04T10:00:00Z", "amount": 3000, "currency": "EUR"})
+    )]);
+    let posted = post_json(&host, &booking);
+    assert_eq!(posted.status, 202, "{}", posted.body);
+    call(&host, "POST", "/metrics/refresh", Some(&admin()));
+    let fresh = dashboard(&host, "tutoring", range);
+    assert!(fresh.get("kept").is_none(), "{fresh}");
+    assert_eq!(value(&fresh, "sessions_booked", json!({}), DAY1), Some(2.0));
+    assert_eq!(kv.rows(entries).len(), 1);
 }
 
 #[test]

@@ -26,6 +26,7 @@
 //! # let _ = body; Ok(()) }
 //! ```
 
+mod cache;
 pub mod catalog;
 mod error;
 mod facts;
@@ -66,6 +67,7 @@ mod demo_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod read_store_tests;
 
+pub use cache::{CACHE_KEY_PREFIX, ResponseCache, cache_key, read_dashboard_json_cached};
 pub use catalog::{Dashboard, METRICS, MetricKind, MetricSpec};
 pub use error::{ConfigError, MetricsError, RequestError};
 pub use read::{DashboardQuery, MAX_BUCKETS};

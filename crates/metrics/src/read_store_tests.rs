@@ -10,13 +10,14 @@ use events::AnalyticsEvent;
 use proptest::prelude::*;
 use serde_json::Number;
 
+use crate::cache::read_dashboard_json_cached;
 use crate::catalog::{BREAKDOWN_KEYS, Dashboard, metric};
 use crate::read::DashboardQuery;
 use crate::refresh::{ensure_schema, refresh};
 use crate::response::{DashboardMetric, Point, Series, read_dashboard, read_dashboard_json};
 use crate::settings::Settings;
 use crate::store::{SqlStore, SqlValue};
-use crate::test_support::{TestStore, block_on};
+use crate::test_support::{MemoryCache, TestStore, block_on};
 use crate::time::{Granularity, Zone};
 
 /// A series' place in the response: the metric's rank in the dashboard, then
@@ -123,6 +124,7 @@ fn every_read_equals_the_stored_rows() {
         store.ingest(&events).await;
         refresh(&mut store, &settings, now).await.expect("refresh");
         let mut compared = (0, 0);
+        let mut cache = MemoryCache::default();
         for zone in &settings.zones {
             // A few days beyond the data on both sides: zero-filled buckets.
             let from = zone.date_of(first.timestamp_millis()) - Days::new(3);
@@ -153,6 +155,16 @@ fn every_read_equals_the_stored_rows() {
                             json == serde_json::to_string(&read).expect("serialize"),
                             "{dashboard:?} {text}"
                         );
+                        // Through a cache: rendered once, then served from it.
+                        let mut puts = vec![cache.puts];
+                        for _ in 0..2 {
+                            let cached = read_dashboard_json_cached(&mut store, &mut cache, &query)
+                                .await
+                                .expect("cached");
+                            assert!(cached == json, "{dashboard:?} {text}");
+                            puts.push(cache.puts);
+                        }
+                        assert!(puts[1] > puts[0] && puts[2] == puts[1], "{puts:?}");
                         compared.0 += 1;
                         compared.1 += expected.iter().map(|s| s.points.len()).sum::<usize>();
                     }

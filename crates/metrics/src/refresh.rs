@@ -30,6 +30,14 @@ pub struct RefreshReport {
     pub buckets_recomputed: usize,
 }
 
+impl RefreshReport {
+    /// Whether the run may have changed the served metrics: it folded events in or built a
+    /// zone. (A run with nothing new changes only `refreshedAt`.)
+    pub fn changed(&self) -> bool {
+        self.to_seq > self.from_seq || !self.zones_rebuilt.is_empty()
+    }
+}
+
 /// Creates the engine's tables (and `analytics_events`, so a refresh before the first
 /// ingestion works). Idempotent, and one read when the store already has this version of
 /// them; run it once per component instance before reads.
@@ -176,7 +184,8 @@ async fn run<S: SqlStore>(
         recompute(store, *zone, &plan).await?;
     }
     let configured: Vec<&str> = settings.zones.iter().map(|z| z.name()).collect();
-    if ready.iter().any(|r| !configured.contains(&r.as_str())) {
+    let dropped = ready.iter().any(|r| !configured.contains(&r.as_str()));
+    if dropped {
         let names = SqlValue::Text(json(&configured));
         for sql in [
             "DELETE FROM dashboard_metrics WHERE zone NOT IN (SELECT value FROM json_each(?1))",
@@ -194,6 +203,16 @@ async fn run<S: SqlStore>(
         exec(store, &format!("DELETE FROM {table}"), &[], "touched").await?;
     }
     let refreshed_at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    if report.changed() || dropped {
+        exec(
+            store,
+            "INSERT INTO metric_version (id, version) VALUES (1, ?1) \
+             ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+            &[SqlValue::Text(format!("{upto}@{refreshed_at}"))],
+            "version",
+        )
+        .await?;
+    }
     exec(
         store,
         "INSERT INTO metric_state (id, last_seq, refreshed_at) VALUES (1, ?1, ?2) \

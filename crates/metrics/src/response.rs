@@ -156,32 +156,49 @@ pub fn write_response(
     refreshed_at: Option<&str>,
     rows: &[Row],
 ) -> Result<String, MetricsError> {
+    let mut out = Vec::new();
+    write_head(&mut out, query, refreshed_at);
+    write_tail(&mut out, query, rows)?;
+    into_text(out)
+}
+
+/// `{"dashboard":…,"refreshedAt":…`: the start of the response, which the rows do not
+/// decide ([`write_tail`] writes the rest).
+pub(crate) fn write_head(out: &mut Vec<u8>, query: &DashboardQuery, refreshed_at: Option<&str>) {
+    out.extend_from_slice(b"{\"dashboard\":");
+    put(out, &query.dashboard);
+    out.extend_from_slice(b",\"refreshedAt\":");
+    put(out, &refreshed_at);
+}
+
+/// `,"timeZone":…,"series":[…]}`: the rest of the response, from the query and its rows.
+pub(crate) fn write_tail(
+    out: &mut Vec<u8>,
+    query: &DashboardQuery,
+    rows: &[Row],
+) -> Result<(), MetricsError> {
     let shaped = Shaped::new(query, rows)?;
     let points: usize = shaped.series.iter().map(|s| s.points.len()).sum();
-    let mut out = Vec::with_capacity(256 + 80 * shaped.series.len() + 48 * points);
-    out.extend_from_slice(b"{\"dashboard\":");
-    put(&mut out, &query.dashboard);
-    out.extend_from_slice(b",\"refreshedAt\":");
-    put(&mut out, &refreshed_at);
+    out.reserve(256 + 80 * shaped.series.len() + 48 * points);
     out.extend_from_slice(b",\"timeZone\":");
-    put(&mut out, query.zone.name());
+    put(out, query.zone.name());
     out.extend_from_slice(b",\"granularity\":");
-    put(&mut out, query.granularity.as_str());
+    put(out, query.granularity.as_str());
     out.extend_from_slice(b",\"series\":[");
     for (i, grouped) in shaped.series.into_iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         out.extend_from_slice(b"{\"metricName\":");
-        put(&mut out, grouped.metric_name);
+        put(out, grouped.metric_name);
         out.extend_from_slice(b",\"dimensions\":{");
         for (j, (key, value)) in grouped.dimensions.iter().enumerate() {
             if j > 0 {
                 out.push(b',');
             }
-            put(&mut out, &*key.0);
+            put(out, &*key.0);
             out.push(b':');
-            put(&mut out, &*value.0);
+            put(out, &*value.0);
         }
         out.extend_from_slice(b"},\"points\":[");
         let mut first = true;
@@ -192,14 +209,19 @@ pub fn write_response(
                     out.push(b',');
                 }
                 out.extend_from_slice(b"{\"timestamp\":");
-                put(&mut out, timestamp);
+                put(out, timestamp);
                 out.extend_from_slice(b",\"value\":");
-                put(&mut out, &value);
+                put(out, &value);
                 out.push(b'}');
             });
         out.extend_from_slice(b"]}");
     }
     out.extend_from_slice(b"]}");
+    Ok(())
+}
+
+/// The written response as text (it is UTF-8: JSON written from UTF-8 rows).
+pub(crate) fn into_text(out: Vec<u8>) -> Result<String, MetricsError> {
     String::from_utf8(out).map_err(|_| MetricsError::BadRow { step: "dashboard" })
 }
 
@@ -215,18 +237,51 @@ async fn read_rows<S: SqlStore>(
     store: &mut S,
     query: &DashboardQuery,
 ) -> Result<(Vec<Row>, Option<String>), MetricsError> {
+    let state = ReadState::read(store).await?;
+    let rows = query_rows(store, query).await?;
+    Ok((rows, state.refreshed_at))
+}
+
+/// The rows of [`DashboardQuery::sql`].
+pub(crate) async fn query_rows<S: SqlStore>(
+    store: &mut S,
+    query: &DashboardQuery,
+) -> Result<Vec<Row>, MetricsError> {
     let (sql, params) = query.sql();
-    let rows = store.query(&sql, &params).await.map_err(at("dashboard"))?;
-    let state = store
-        .query("SELECT refreshed_at FROM metric_state WHERE id = 1", &[])
-        .await
-        .map_err(at("refreshed at"))?;
-    let refreshed_at = state
-        .first()
-        .and_then(|r| r.first())
-        .and_then(SqlValue::as_str)
-        .map(str::to_owned);
-    Ok((rows, refreshed_at))
+    store.query(&sql, &params).await.map_err(at("dashboard"))
+}
+
+/// The refresh state a read reports and caches by.
+pub(crate) struct ReadState {
+    /// When the last refresh ran (`refreshedAt`).
+    pub refreshed_at: Option<String>,
+    /// The served metrics' version (`metric_version`), `None` before a run that set one.
+    pub version: Option<String>,
+}
+
+impl ReadState {
+    /// Reads it in one statement. Read before the rows, so a version is never newer than
+    /// the rows read after it.
+    pub async fn read<S: SqlStore>(store: &mut S) -> Result<ReadState, MetricsError> {
+        let rows = store
+            .query(
+                "SELECT (SELECT refreshed_at FROM metric_state WHERE id = 1), \
+                        (SELECT version FROM metric_version WHERE id = 1)",
+                &[],
+            )
+            .await
+            .map_err(at("refreshed at"))?;
+        let text = |i: usize| {
+            rows.first()
+                .and_then(|r| r.get(i))
+                .and_then(SqlValue::as_str)
+                .map(str::to_owned)
+        };
+        Ok(ReadState {
+            refreshed_at: text(0),
+            version: text(1),
+        })
+    }
 }
 
 /// The response's series, grouped and in order, borrowing the rows' text.

@@ -16,6 +16,12 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     last_seq INTEGER NOT NULL,
     refreshed_at TEXT
 )",
+    // The version of `dashboard_metrics`: `{last_seq}@{refreshed_at}` of the last run that
+    // changed it. A cached rendered response is served only for the version it was read at.
+    "CREATE TABLE IF NOT EXISTS metric_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version TEXT NOT NULL
+)",
     // Zones whose dashboards are complete; a configured zone missing here is built in full.
     "CREATE TABLE IF NOT EXISTS metric_zones (zone TEXT PRIMARY KEY)",
     // Who was active in which quarter hour (every event but identify/alias).
@@ -221,6 +227,7 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
 /// Deletes everything the engine derived, so the next refresh rebuilds it from all events.
 pub const RESET_STATEMENTS: &[&str] = &[
     "DELETE FROM metric_state",
+    "DELETE FROM metric_version",
     "DELETE FROM metric_zones",
     "DELETE FROM metric_activity",
     "DELETE FROM metric_new_activity",

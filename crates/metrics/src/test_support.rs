@@ -94,3 +94,23 @@ pub(crate) fn event(
         source: None,
     }
 }
+
+/// A cache in memory that counts what it was asked.
+#[derive(Default)]
+pub(crate) struct MemoryCache {
+    pub entries: std::collections::BTreeMap<String, Vec<u8>>,
+    pub puts: usize,
+}
+
+impl crate::cache::ResponseCache for MemoryCache {
+    async fn get(&mut self, key: &str) -> Option<Vec<u8>> {
+        self.entries.get(key).cloned()
+    }
+    async fn put(&mut self, key: &str, value: Vec<u8>) {
+        self.puts += 1;
+        self.entries.insert(key.to_owned(), value);
+    }
+    async fn remove_all(&mut self, prefix: &str) {
+        self.entries.retain(|k, _| !k.starts_with(prefix));
+    }
+}

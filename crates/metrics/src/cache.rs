@@ -1,0 +1,297 @@
+//! Rendered dashboard responses, kept until the metrics change.
+//!
+//! A year of daily leaderboards is over 10,000 series: reading and writing them takes tens
+//! of milliseconds, while the metrics change at most once per refresh. A read looks its
+//! response up by the query; an entry is served only if it was rendered by this build from
+//! the metrics' current version (`metric_version`, set by every run that changes them).
+//! `refreshedAt`, which every run changes, is written fresh on each read.
+
+use std::fmt::Write;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::MetricsError;
+use crate::read::DashboardQuery;
+use crate::response::{ReadState, into_text, query_rows, write_head, write_tail};
+use crate::store::SqlStore;
+
+/// Where rendered responses are kept: Spin's key-value store, in the component.
+///
+/// A cache is an optimization, never a source of failure: an implementation that cannot
+/// reach its store answers `None` and drops writes.
+// Components run on a single-threaded Wasm guest, so the futures need no `Send` bound.
+#[allow(async_fn_in_trait)]
+pub trait ResponseCache {
+    /// The entry under `key`, if any.
+    async fn get(&mut self, key: &str) -> Option<Vec<u8>>;
+    /// Keeps `value` under `key`, replacing any entry.
+    async fn put(&mut self, key: &str, value: Vec<u8>);
+    /// Removes every entry whose key starts with `prefix` (after a run changed the
+    /// metrics, which made them all stale).
+    async fn remove_all(&mut self, prefix: &str);
+}
+
+/// The prefix of every key [`read_dashboard_json_cached`] writes.
+pub const CACHE_KEY_PREFIX: &str = "metrics-response/";
+
+/// The build of this crate: an entry rendered by another build is not served.
+const BUILD: &str = env!("METRICS_SOURCE_FINGERPRINT");
+
+/// Reads a dashboard as [`crate::read_dashboard_json`] does (the same bytes), through
+/// `cache`: a response rendered at the metrics' current version is served from it, and
+/// one rendered now is kept in it.
+pub async fn read_dashboard_json_cached<S: SqlStore, C: ResponseCache>(
+    store: &mut S,
+    cache: &mut C,
+    query: &DashboardQuery,
+) -> Result<String, MetricsError> {
+    let state = ReadState::read(store).await?;
+    let mut out = Vec::new();
+    write_head(&mut out, query, state.refreshed_at.as_deref());
+    let Some(version) = state.version else {
+        // Nothing to key by before a run has set a version.
+        write_tail(&mut out, query, &query_rows(store, query).await?)?;
+        return into_text(out);
+    };
+    let key = cache_key(query);
+    let stamp = format!("{BUILD}@{version}\n");
+    if let Some(entry) = cache.get(&key).await
+        && let Some(tail) = entry.strip_prefix(stamp.as_bytes())
+        // A corrupt entry is rendered again.
+        && let Ok(tail) = std::str::from_utf8(tail)
+    {
+        let mut text = into_text(out)?;
+        text.push_str(tail);
+        return Ok(text);
+    }
+    forget_stale(cache, &stamp).await;
+    let head = out.len();
+    write_tail(&mut out, query, &query_rows(store, query).await?)?;
+    let mut entry = Vec::with_capacity(stamp.len() + out.len() - head);
+    entry.extend_from_slice(stamp.as_bytes());
+    entry.extend_from_slice(&out[head..]);
+    cache.put(&key, entry).await;
+    into_text(out)
+}
+
+/// On the first miss after the metrics changed (or after a new build), removes every
+/// entry: none can be served again, and without this every day's default range would add
+/// entries forever. The stamp they were cleared for is kept under [`STAMP_KEY`].
+async fn forget_stale<C: ResponseCache>(cache: &mut C, stamp: &str) {
+    if cache.get(STAMP_KEY).await.as_deref() != Some(stamp.as_bytes()) {
+        cache.remove_all(CACHE_KEY_PREFIX).await;
+        cache.put(STAMP_KEY, stamp.as_bytes().to_vec()).await;
+    }
+}
+
+/// Where [`forget_stale`] keeps the stamp of the entries it last cleared for.
+const STAMP_KEY: &str = "metrics-response/stamp";
+
+/// The key of a query's response: [`CACHE_KEY_PREFIX`] and a digest of every parameter
+/// that decides it (keys stay short whatever the filters).
+pub fn cache_key(query: &DashboardQuery) -> String {
+    let parameters = serde_json::json!([
+        query.dashboard.path(),
+        query.zone.name(),
+        query.granularity.as_str(),
+        query.from.to_string(),
+        query.to.to_string(),
+        query.breakdown,
+        query.filters,
+    ]);
+    let digest = Sha256::digest(parameters.to_string().as_bytes());
+    let mut key = String::with_capacity(CACHE_KEY_PREFIX.len() + 64);
+    key.push_str(CACHE_KEY_PREFIX);
+    for byte in digest {
+        let _ = write!(key, "{byte:02x}"); // into a String: cannot fail
+    }
+    key
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use chrono::{DateTime, Utc};
+    use serde_json::json;
+
+    use super::*;
+    use crate::refresh::{ensure_schema, refresh};
+    use crate::response::read_dashboard_json;
+    use crate::settings::Settings;
+    use crate::test_support::{MemoryCache, TestStore, block_on, event};
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().expect("instant")
+    }
+
+    fn booking(id: &str, day: &str) -> events::AnalyticsEvent {
+        let at = format!("{day}T10:00:00Z");
+        event(
+            id,
+            "u1",
+            "session_booked",
+            &at,
+            json!({"sessionId": id, "tutorId": "t1",
+            "subject": "math", "durationMinutes": 60}),
+        )
+    }
+
+    fn query(text: &str) -> DashboardQuery {
+        DashboardQuery::parse(
+            "tutoring",
+            Some(text),
+            at("2024-06-01T00:00:00Z"),
+            &Settings::default(),
+        )
+        .expect("query")
+    }
+
+    #[test]
+    fn a_response_is_served_from_the_cache_until_the_metrics_change() {
+        block_on(async {
+            let settings = Settings::default();
+            let mut store = TestStore::new().await;
+            let mut cache = MemoryCache::default();
+            ensure_schema(&mut store).await.expect("schema");
+            let q = query("from=2024-05-01&to=2024-05-03");
+
+            // Before any run there is no version to key by: nothing is kept.
+            let read = read_dashboard_json_cached(&mut store, &mut cache, &q)
+                .await
+                .expect("read");
+            assert_eq!(
+                read,
+                read_dashboard_json(&mut store, &q).await.expect("json")
+            );
+            assert_eq!((cache.puts, cache.entries.len()), (0, 0));
+
+            store.ingest(&[booking("b1", "2024-05-01")]).await;
+            refresh(&mut store, &settings, at("2024-06-01T00:00:00Z"))
+                .await
+                .expect("refresh");
+            let first = read_dashboard_json_cached(&mut store, &mut cache, &q)
+                .await
+                .expect("read");
+            assert_eq!(
+                first,
+                read_dashboard_json(&mut store, &q).await.expect("json")
+            );
+            assert!(first.contains(r#""value":1"#), "{first}");
+            assert_eq!((cache.puts, cache.entries.len()), (2, 2)); // the stamp and the entry
+            assert!(
+                cache
+                    .entries
+                    .keys()
+                    .all(|k| k.starts_with(CACHE_KEY_PREFIX))
+            );
+            let again = read_dashboard_json_cached(&mut store, &mut cache, &q)
+                .await
+                .expect("read");
+            assert_eq!((again.as_str(), cache.puts), (first.as_str(), 2));
+
+            // A run with nothing new changes `refreshedAt` only: still served from the cache.
+            refresh(&mut store, &settings, at("2024-06-01T00:01:00Z"))
+                .await
+                .expect("refresh");
+            let idle = read_dashboard_json_cached(&mut store, &mut cache, &q)
+                .await
+                .expect("read");
+            assert_eq!(
+                idle,
+                read_dashboard_json(&mut store, &q).await.expect("json")
+            );
+            assert!(idle.contains("2024-06-01T00:01:00.000Z"), "{idle}");
+            assert_eq!(cache.puts, 2);
+
+            // New events change the version: the stale entry is not served.
+            store.ingest(&[booking("b2", "2024-05-01")]).await;
+            refresh(&mut store, &settings, at("2024-06-01T00:02:00Z"))
+                .await
+                .expect("refresh");
+            let changed = read_dashboard_json_cached(&mut store, &mut cache, &q)
+                .await
+                .expect("read");
+            assert_eq!(
+                changed,
+                read_dashboard_json(&mut store, &q).await.expect("json")
+            );
+            assert!(changed.contains(r#""value":2"#), "{changed}");
+            // The stale entry was removed, and the stamp it was cleared for kept.
+            assert_eq!((cache.puts, cache.entries.len()), (4, 2));
+
+            // Another query has its own entry.
+            let other = query("from=2024-05-01&to=2024-05-04");
+            let longer = read_dashboard_json_cached(&mut store, &mut cache, &other)
+                .await
+                .expect("read");
+            assert_eq!(
+                longer,
+                read_dashboard_json(&mut store, &other).await.expect("json")
+            );
+            assert_eq!((cache.puts, cache.entries.len()), (5, 3));
+            cache.remove_all(CACHE_KEY_PREFIX).await;
+            assert!(cache.entries.is_empty());
+        });
+    }
+
+    #[test]
+    fn only_an_entry_of_this_build_and_version_is_served() {
+        block_on(async {
+            let mut store = TestStore::new().await;
+            let mut cache = MemoryCache::default();
+            store.ingest(&[booking("b1", "2024-05-01")]).await;
+            let report = refresh(&mut store, &Settings::default(), at("2024-06-01T00:00:00Z"))
+                .await
+                .expect("refresh");
+            assert!(report.changed());
+            let q = query("from=2024-05-01&to=2024-05-03");
+            let expected = read_dashboard_json(&mut store, &q).await.expect("json");
+            let key = cache_key(&q);
+            let stamp = format!("{BUILD}@{}@2024-06-01T00:00:00.000Z\n", report.to_seq);
+
+            // The entry is what is served: its text follows the fresh head.
+            let head_end = expected.find(r#","timeZone""#).expect("tail");
+            cache
+                .entries
+                .insert(key.clone(), format!("{stamp},\"kept\":true}}").into_bytes());
+            let served = read_dashboard_json_cached(&mut store, &mut cache, &q)
+                .await
+                .expect("read");
+            assert_eq!(served, format!("{},\"kept\":true}}", &expected[..head_end]));
+
+            // Another build's, another version's or a corrupt entry is rendered again.
+            for entry in [
+                format!("0000000000000000@{}", &stamp[BUILD.len() + 1..]).into_bytes(),
+                format!("{BUILD}@0@2024-06-01T00:00:00.000Z\n,\"kept\":true}}").into_bytes(),
+                [stamp.as_bytes(), b"\xff\xfe"].concat(),
+            ] {
+                cache.entries.insert(key.clone(), entry);
+                let read = read_dashboard_json_cached(&mut store, &mut cache, &q)
+                    .await
+                    .expect("read");
+                assert_eq!(read, expected);
+                assert_eq!(
+                    cache.entries[&key],
+                    [stamp.as_bytes(), &expected.as_bytes()[head_end..]].concat()
+                );
+            }
+        });
+    }
+
+    #[test]
+    fn a_key_is_a_digest_of_every_parameter() {
+        let keys: Vec<String> = [
+            "from=2024-05-01&to=2024-05-03",
+            "from=2024-05-01&to=2024-05-04",
+            "from=2024-05-01&to=2024-05-03&granularity=week",
+            "from=2024-05-01&to=2024-05-03&subject=math",
+            "from=2024-05-01&to=2024-05-03&breakdown=subject",
+        ]
+        .iter()
+        .map(|text| cache_key(&query(text)))
+        .collect();
+        let distinct: std::collections::BTreeSet<&String> = keys.iter().collect();
+        assert_eq!(distinct.len(), keys.len());
+        assert_eq!(keys[0], cache_key(&query("to=2024-05-03&from=2024-05-01")));
+        assert!(keys.iter().all(|k| k.len() == CACHE_KEY_PREFIX.len() + 64));
+    }
+}
