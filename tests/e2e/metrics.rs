@@ -397,6 +397,31 @@ fn a_dashboard_is_served_from_the_key_value_store_until_the_metrics_change() {
     assert_eq!(kept["kept"], true, "{kept}");
     assert_eq!(kept["refreshedAt"], first["refreshedAt"]);
 
+    // A client that accepts gzip gets the same JSON compressed (kept apart, from the
+    // kept tail).
+    let path = format!("/metrics/tutoring?{range}");
+    let bearer = format!("Bearer {}", admin());
+    let gzip_headers = [
+        ("authorization", bearer.as_str()),
+        ("accept-encoding", "br, gzip;q=0.8"),
+    ];
+    let gz = send("GET", &host.url(&path), &gzip_headers, b"");
+    assert_eq!(gz.status, 200, "{}", gz.body);
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    assert_eq!(gz.header("vary"), Some("Accept-Encoding"));
+    assert_eq!(gz.header("content-type"), Some("application/json"));
+    let mut unzipped = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&gz.bytes[..]),
+        &mut unzipped,
+    )
+    .expect("a gzip body");
+    assert_eq!(serde_json::from_str::<Value>(&unzipped).unwrap(), kept);
+    assert_eq!(kv.rows(entries).len(), 2, "the JSON's entry and its gzip's");
+    let plain = call(&host, "GET", &path, Some(&admin()));
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(plain.header("vary"), Some("Accept-Encoding"));
+
     // A run with nothing new changes `refreshedAt` only: the entry is still served.
     call(&host, "POST", "/metrics/refresh", Some(&admin()));
     let idle = dashboard(&host, "tutoring", range);
@@ -419,6 +444,14 @@ fn a_dashboard_is_served_from_the_key_value_store_until_the_metrics_change() {
     assert!(fresh.get("kept").is_none(), "{fresh}");
     assert_eq!(value(&fresh, "sessions_booked", json!({}), DAY1), Some(2.0));
     assert_eq!(kv.rows(entries).len(), 1);
+    let gz = send("GET", &host.url(&path), &gzip_headers, b"");
+    let mut unzipped = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&gz.bytes[..]),
+        &mut unzipped,
+    )
+    .expect("a gzip body");
+    assert_eq!(serde_json::from_str::<Value>(&unzipped).unwrap(), fresh);
 }
 
 #[test]

@@ -336,8 +336,10 @@ pub struct Reply {
     pub status: u16,
     /// The headers, lower-cased names.
     pub headers: Vec<(String, String)>,
-    /// The body as text.
+    /// The body as text (empty if it is not UTF-8).
     pub body: String,
+    /// The body's bytes.
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -377,11 +379,17 @@ pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> R
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
         .collect();
-    let body = response.body_mut().read_to_string().unwrap_or_default();
+    let bytes = response
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_vec()
+        .unwrap_or_default();
     Reply {
         status,
         headers,
-        body,
+        body: String::from_utf8(bytes.clone()).unwrap_or_default(),
+        bytes,
     }
 }
 

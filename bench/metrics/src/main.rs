@@ -13,16 +13,20 @@
 //!    new;
 //! 3. dashboard reads (`DashboardQuery::parse` + `read_dashboard_json`, the route's JSON) of a
 //!    year of daily series for every dashboard, p50 and p99, against the baseline query for
-//!    the same series.
+//!    the same series; then the same through the route's response cache
+//!    (`read_dashboard_json_cached` over a key-value file laid out as Spin's): the first
+//!    read, which renders and keeps the response, and the reads it serves.
 //!
 //! The generated base is cached in `--dir` (a pristine copy and the increment), so re-runs
 //! skip the generation; `--no-cache` regenerates and keeps nothing.
 
 mod baseline;
+mod http;
 mod platform;
+mod responses;
 mod timed;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -30,6 +34,7 @@ use chrono::{Days, Utc};
 use clap::Parser;
 use metrics::{Dashboard, DashboardQuery, Settings, SqlStore, SqlValue};
 use platform::{Cache, IncrementShape};
+use responses::Responses;
 use timed::Timed;
 
 /// Command-line options.
@@ -78,6 +83,10 @@ struct Args {
     /// Only generate (and cache) the platform.
     #[arg(long)]
     prepare_only: bool,
+    /// Also time the reads through HTTP: the release `metrics` component served on the
+    /// bench's store by this host binary (`target/release/spin-local`).
+    #[arg(long)]
+    host: Option<PathBuf>,
     /// Only time the dashboard reads, on the `work.db` a run with `--keep` left in `--dir`.
     #[arg(long)]
     reads_only: bool,
@@ -124,8 +133,9 @@ fn show(d: Duration) -> String {
 async fn run(args: &Args) -> Result<()> {
     if args.reads_only {
         let mut store = Timed::new(platform::open(&args.dir.join("work.db")).await?);
+        metrics::ensure_schema(&mut store).await?;
         let mut lines = Vec::new();
-        read_every_dashboard(&mut store, args, &mut lines).await?;
+        read_every_dashboard(&mut store, &args.dir.join("work.db"), args, &mut lines).await?;
         print_lines(&lines);
         return Ok(());
     }
@@ -221,7 +231,7 @@ async fn run(args: &Args) -> Result<()> {
         None,
     ));
 
-    read_every_dashboard(&mut store, args, &mut lines).await?;
+    read_every_dashboard(&mut store, &platform.db, args, &mut lines).await?;
     print_lines(&lines);
     drop(store);
     if !args.keep {
@@ -234,8 +244,14 @@ async fn run(args: &Args) -> Result<()> {
 }
 
 /// Times a year of daily series of every dashboard (to the last event's day), each against
-/// the baseline pass over the same year, and checks the `dau` series.
-async fn read_every_dashboard(store: &mut Timed, args: &Args, lines: &mut Vec<Line>) -> Result<()> {
+/// the baseline pass over the same year, and checks the `dau` series. With `--host`, the
+/// same reads through HTTP too, on `db` (the store's file).
+async fn read_every_dashboard(
+    store: &mut Timed,
+    db: &Path,
+    args: &Args,
+    lines: &mut Vec<Line>,
+) -> Result<()> {
     let (_, last) = bounds(store).await?;
     let to = metrics::Zone::UTC.date_of(last);
     let from = to.checked_sub_days(Days::new(364)).context("date")?;
@@ -244,24 +260,95 @@ async fn read_every_dashboard(store: &mut Timed, args: &Args, lines: &mut Vec<Li
         SqlValue::Integer(metrics::Zone::UTC.day_start(to) + 86_400_000),
     ];
     let query_string = format!("from={from}&to={to}");
+    let mut responses = Responses::open(&args.dir.join("responses.db")).await?;
+    let mut over_http = match &args.host {
+        Some(host) => http::time_route(host, db, &args.dir, &query_string, args.reads)?,
+        None => Vec::new(),
+    }
+    .into_iter();
     for dashboard in Dashboard::ALL {
-        let (engine, rows) = reads(store, dashboard, &query_string, args.reads).await?;
+        let times = reads(store, &mut responses, dashboard, &query_string, args.reads).await?;
         let sql = baseline::sql(Some(dashboard));
         let mut base = Vec::new();
         for _ in 0..args.baseline_reads.max(1) {
             base.push(timed_query(store, &sql, &year).await?);
         }
         let base = percentiles(&mut base);
-        lines.push(Line::new(
-            format!("read {}, p50 ({rows} points)", dashboard.path()),
-            engine.0,
-            Some(base.0),
-        ));
-        lines.push(Line::new(
-            format!("read {}, p99", dashboard.path()),
-            engine.1,
-            Some(base.1),
-        ));
+        let name = dashboard.path();
+        for (step, engine, base) in [
+            (
+                format!("read {name}, p50 ({} points)", times.points),
+                times.rendered.0,
+                base.0,
+            ),
+            (format!("read {name}, p99"), times.rendered.1, base.1),
+            (
+                format!("read {name} through the cache, first (renders and keeps it)"),
+                times.first,
+                base.0,
+            ),
+            (
+                format!("read {name} through the cache, then p50"),
+                times.cached.0,
+                base.0,
+            ),
+            (
+                format!("read {name} through the cache, then p99"),
+                times.cached.1,
+                base.1,
+            ),
+        ] {
+            lines.push(Line::new(step, engine, Some(base)));
+        }
+        if let Some((_, route)) = over_http.next() {
+            for (step, engine, base) in [
+                (
+                    format!("GET /metrics/{name} over HTTP, rendered, p50"),
+                    route.rendered.0,
+                    base.0,
+                ),
+                (
+                    format!("GET /metrics/{name} over HTTP, rendered, p99"),
+                    route.rendered.1,
+                    base.1,
+                ),
+                (
+                    format!("GET /metrics/{name} over HTTP through the cache, first"),
+                    route.first,
+                    base.0,
+                ),
+                (
+                    format!("GET /metrics/{name} over HTTP through the cache, then p50"),
+                    route.cached.0,
+                    base.0,
+                ),
+                (
+                    format!("GET /metrics/{name} over HTTP through the cache, then p99"),
+                    route.cached.1,
+                    base.1,
+                ),
+                (
+                    format!(
+                        "GET /metrics/{name} over HTTP, gzip ({} of {} bytes), first",
+                        route.sizes.1, route.sizes.0
+                    ),
+                    route.gzip_first,
+                    base.0,
+                ),
+                (
+                    format!("GET /metrics/{name} over HTTP, gzip, then p50"),
+                    route.gzip.0,
+                    base.0,
+                ),
+                (
+                    format!("GET /metrics/{name} over HTTP, gzip, then p99"),
+                    route.gzip.1,
+                    base.1,
+                ),
+            ] {
+                lines.push(Line::new(step, engine, Some(base)));
+            }
+        }
     }
     check_dau(store, &query_string, &year).await?;
     store.clear();
@@ -303,25 +390,41 @@ async fn timed_query(store: &mut Timed, sql: &str, params: &[SqlValue]) -> Resul
     Ok(spent)
 }
 
-/// p50 and p99 of `n` reads of a dashboard, and how many points it returned. Also prints
-/// the p50 and p99 of the time spent in SQL statements (the rest is shaping the response)
-/// and how many series the response has.
+/// How long reading a dashboard took.
+struct ReadTimes {
+    /// p50 and p99 of reads that render the response from the rows.
+    rendered: (Duration, Duration),
+    /// The first read through the cache: it renders the response and keeps it.
+    first: Duration,
+    /// p50 and p99 of the reads the cache then serves.
+    cached: (Duration, Duration),
+    /// Points in the response.
+    points: usize,
+}
+
+/// Times `n` reads of a dashboard rendered from the rows, then `n` through the response
+/// cache, after a first one that fills it. Also prints the p50 and p99 of the time spent in
+/// SQL statements by the rendered reads (the rest is shaping the response) and how many
+/// series the response has.
 async fn reads(
     store: &mut Timed,
+    responses: &mut Responses,
     dashboard: Dashboard,
     query_string: &str,
     n: usize,
-) -> Result<((Duration, Duration), usize)> {
+) -> Result<ReadTimes> {
     let settings = Settings::default();
+    let parse =
+        || DashboardQuery::parse(dashboard.path(), Some(query_string), Utc::now(), &settings);
     let mut spent = Vec::with_capacity(n);
     let mut in_sql = Vec::with_capacity(n);
     let (mut points, mut series) = (0, 0);
+    let mut body = String::new();
     store.clear();
     for i in 0..n.max(1) + 5 {
         let started = Instant::now();
-        let query =
-            DashboardQuery::parse(dashboard.path(), Some(query_string), Utc::now(), &settings)?;
-        let body = metrics::read_dashboard_json(store, &query).await?;
+        let query = parse()?;
+        body = metrics::read_dashboard_json(store, &query).await?;
         let total = started.elapsed();
         let sql = store.take_total();
         if i >= 5 {
@@ -339,12 +442,41 @@ async fn reads(
     }
     let (sql50, sql99) = percentiles(&mut in_sql);
     println!(
-        "# read {}: {series} series, {points} points; in SQL statements p50 {} / p99 {}",
+        "# read {}: {series} series, {points} points, {} bytes; in SQL statements p50 {} / p99 {}",
         dashboard.path(),
+        body.len(),
         show(sql50),
         show(sql99)
     );
-    Ok((percentiles(&mut spent), points))
+
+    let started = Instant::now();
+    let cached = metrics::read_dashboard_json_cached(store, responses, &parse()?).await?;
+    let first = started.elapsed();
+    anyhow::ensure!(
+        cached == body,
+        "the cache's first read differs from the rendered one"
+    );
+    anyhow::ensure!(
+        responses.len().await? > 0,
+        "nothing was cached: the store has no metric_version (refresh it with new events)"
+    );
+    let mut served = Vec::with_capacity(n);
+    for _ in 0..n.max(1) {
+        let started = Instant::now();
+        let cached = metrics::read_dashboard_json_cached(store, responses, &parse()?).await?;
+        served.push(started.elapsed());
+        anyhow::ensure!(
+            cached == body,
+            "a cached read differs from the rendered one"
+        );
+    }
+    store.clear();
+    Ok(ReadTimes {
+        rendered: percentiles(&mut spent),
+        first,
+        cached: percentiles(&mut served),
+        points,
+    })
 }
 
 fn percentiles(values: &mut [Duration]) -> (Duration, Duration) {

@@ -20,7 +20,6 @@
 //! Requests are sequential, one client, one keep-alive connection: latency, not load.
 
 mod exact;
-mod http;
 mod platform;
 
 use std::path::PathBuf;
@@ -31,7 +30,7 @@ use clap::Parser;
 use recommend::{EmbedError, Embedder, IndexCache, IndexSettings, Kind};
 use sql_store::LibsqlStore;
 
-use crate::http::{Host, percentiles};
+use bench_client::{Host, percentiles};
 
 /// Command-line options.
 #[derive(Debug, Parser)]

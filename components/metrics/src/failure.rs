@@ -2,7 +2,8 @@
 
 use api_response::{ApiError, Caching};
 use auth::AuthError;
-use metrics::{MetricsError, RequestError};
+use http::HeaderValue;
+use metrics::{BodyEncoding, MetricsError, RequestError};
 use serde::Serialize;
 use sql_store::StoreError;
 
@@ -120,7 +121,20 @@ pub fn json(status: u16, body: &impl Serialize) -> http::Response<String> {
     api_response::json(status, body, Caching::Private)
 }
 
-/// A JSON response whose body is already serialized, as [`json`].
-pub fn json_text(status: u16, text: String) -> http::Response<String> {
-    api_response::json_text(status, text, Caching::Private)
+/// A dashboard's JSON (`200`), as [`json`], in `encoding`; it varies with the client's
+/// `Accept-Encoding`.
+pub fn dashboard_response(body: Vec<u8>, encoding: BodyEncoding) -> http::Response<Vec<u8>> {
+    let mut response = api_response::json_text(200, String::new(), Caching::Private).map(|_| body);
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::VARY,
+        HeaderValue::from_static("Accept-Encoding"),
+    );
+    if encoding == BodyEncoding::Gzip {
+        headers.insert(
+            http::header::CONTENT_ENCODING,
+            HeaderValue::from_static("gzip"),
+        );
+    }
+    response
 }

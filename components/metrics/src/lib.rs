@@ -27,25 +27,29 @@ mod interface;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use bytes::Bytes;
 use chrono::Utc;
-use metrics::DashboardQuery;
-use spin_sdk::http::{IntoResponse, Request};
+use metrics::{BodyEncoding, DashboardQuery};
+use spin_sdk::http::{FullBody, IntoResponse, Request};
 use spin_sdk::http_service;
 use sql_store::spin::SpinStore;
 
 use crate::cache::KvCache;
 use crate::config::Config;
-use crate::failure::{Failure, json, json_text};
+use crate::failure::{Failure, dashboard_response, json};
 
 /// Set once this instance has created the engine's tables.
 static SCHEMA_READY: AtomicBool = AtomicBool::new(false);
 
 #[http_service]
 async fn metrics_endpoint(req: Request) -> anyhow::Result<impl IntoResponse> {
-    Ok(serve(&req).await.unwrap_or_else(Failure::into_response))
+    let response = serve(&req)
+        .await
+        .unwrap_or_else(|failure| failure.into_response().map(String::into_bytes));
+    Ok(response.map(|body| FullBody::new(Bytes::from(body))))
 }
 
-async fn serve(req: &Request) -> Result<http::Response<String>, Failure> {
+async fn serve(req: &Request) -> Result<http::Response<Vec<u8>>, Failure> {
     let path = req.uri().path();
     let method = req.method();
     let operation = match path.strip_prefix("/metrics/") {
@@ -76,14 +80,21 @@ async fn serve(req: &Request) -> Result<http::Response<String>, Failure> {
                 metrics::ensure_schema(&mut store).await?;
                 SCHEMA_READY.store(true, Ordering::Release);
             }
+            let accept = req.headers().get(http::header::ACCEPT_ENCODING);
+            let encoding = match static_assets::accepts_gzip(accept.and_then(|v| v.to_str().ok())) {
+                true => BodyEncoding::Gzip,
+                false => BodyEncoding::Identity,
+            };
             let mut cache = KvCache::open().await;
-            let body = metrics::read_dashboard_json_cached(&mut store, &mut cache, &query).await?;
-            json_text(200, body)
+            let body =
+                metrics::read_dashboard_cached(&mut store, &mut cache, &query, encoding).await?;
+            dashboard_response(body, encoding)
         }
         Operation::Refresh => json(
             200,
             &metrics::refresh(&mut store, &config.settings, now).await?,
-        ),
+        )
+        .map(String::into_bytes),
     };
     store.release();
     Ok(response)

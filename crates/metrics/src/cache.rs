@@ -4,13 +4,15 @@
 //! of milliseconds, while the metrics change at most once per refresh. A read looks its
 //! response up by the query; an entry is served only if it was rendered by this build from
 //! the metrics' current version (`metric_version`, set by every run that changes them).
-//! `refreshedAt`, which every run changes, is written fresh on each read.
+//! `refreshedAt`, which every run changes, is written fresh on each read (and, for gzip,
+//! compressed apart and joined to the kept tail's deflate stream: `gzip.rs`).
 
 use std::fmt::Write;
 
 use sha2::{Digest, Sha256};
 
 use crate::error::MetricsError;
+use crate::gzip::{Deflated, gzip_joined};
 use crate::read::DashboardQuery;
 use crate::response::{ReadState, into_text, query_rows, write_head, write_tail};
 use crate::store::SqlStore;
@@ -31,47 +33,97 @@ pub trait ResponseCache {
     async fn remove_all(&mut self, prefix: &str);
 }
 
-/// The prefix of every key [`read_dashboard_json_cached`] writes.
+/// The prefix of every key [`read_dashboard_cached`] writes.
 pub const CACHE_KEY_PREFIX: &str = "metrics-response/";
 
 /// The build of this crate: an entry rendered by another build is not served.
 const BUILD: &str = env!("METRICS_SOURCE_FINGERPRINT");
 
-/// Reads a dashboard as [`crate::read_dashboard_json`] does (the same bytes), through
-/// `cache`: a response rendered at the metrics' current version is served from it, and
-/// one rendered now is kept in it.
+/// How a response's body is encoded (`Content-Encoding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyEncoding {
+    /// The JSON text.
+    Identity,
+    /// Its gzip: a year of daily leaderboards is 2 to 3 MB of JSON, a tenth of that in gzip.
+    Gzip,
+}
+
+/// Reads a dashboard as [`crate::read_dashboard_json`] does (the same JSON), through
+/// `cache`, as `encoding`: a response rendered at the metrics' current version is served
+/// from the cache, and one rendered now is kept in it. Each encoding is kept apart, so a
+/// read takes only the bytes it sends: the JSON's tail, or its deflate stream.
+pub async fn read_dashboard_cached<S: SqlStore, C: ResponseCache>(
+    store: &mut S,
+    cache: &mut C,
+    query: &DashboardQuery,
+    encoding: BodyEncoding,
+) -> Result<Vec<u8>, MetricsError> {
+    let state = ReadState::read(store).await?;
+    let mut head = Vec::new();
+    write_head(&mut head, query, state.refreshed_at.as_deref());
+    let Some(version) = state.version else {
+        // Nothing to key by before a run has set a version.
+        let mut tail = Vec::new();
+        write_tail(&mut tail, query, &query_rows(store, query).await?)?;
+        return Ok(joined(head, &tail, encoding));
+    };
+    let key = cache_key(query);
+    let gzip_key = format!("{key}.gz");
+    let stamp = format!("{BUILD}@{version}\n");
+    if encoding == BodyEncoding::Gzip
+        && let Some(entry) = cache.get(&gzip_key).await
+        && let Some(deflated) = entry
+            .strip_prefix(stamp.as_bytes())
+            .and_then(Deflated::from_bytes)
+    {
+        return Ok(gzip_joined(&head, &deflated));
+    }
+    let entry = cache.get(&key).await;
+    let kept = entry
+        .as_deref()
+        .and_then(|entry| entry.strip_prefix(stamp.as_bytes()))
+        // A corrupt entry is rendered again.
+        .filter(|tail| std::str::from_utf8(tail).is_ok());
+    let rendered;
+    let tail = match kept {
+        Some(tail) => tail,
+        None => {
+            forget_stale(cache, &stamp).await;
+            let mut entry = stamp.clone().into_bytes();
+            write_tail(&mut entry, query, &query_rows(store, query).await?)?;
+            rendered = entry;
+            cache.put(&key, rendered.clone()).await;
+            &rendered[stamp.len()..]
+        }
+    };
+    if encoding == BodyEncoding::Gzip {
+        let deflated = Deflated::new(tail);
+        let entry = [stamp.as_bytes(), &deflated.to_bytes()].concat();
+        cache.put(&gzip_key, entry).await;
+        return Ok(gzip_joined(&head, &deflated));
+    }
+    head.extend_from_slice(tail);
+    Ok(head)
+}
+
+/// The JSON text of [`read_dashboard_cached`] (identity).
 pub async fn read_dashboard_json_cached<S: SqlStore, C: ResponseCache>(
     store: &mut S,
     cache: &mut C,
     query: &DashboardQuery,
 ) -> Result<String, MetricsError> {
-    let state = ReadState::read(store).await?;
-    let mut out = Vec::new();
-    write_head(&mut out, query, state.refreshed_at.as_deref());
-    let Some(version) = state.version else {
-        // Nothing to key by before a run has set a version.
-        write_tail(&mut out, query, &query_rows(store, query).await?)?;
-        return into_text(out);
-    };
-    let key = cache_key(query);
-    let stamp = format!("{BUILD}@{version}\n");
-    if let Some(entry) = cache.get(&key).await
-        && let Some(tail) = entry.strip_prefix(stamp.as_bytes())
-        // A corrupt entry is rendered again.
-        && let Ok(tail) = std::str::from_utf8(tail)
-    {
-        let mut text = into_text(out)?;
-        text.push_str(tail);
-        return Ok(text);
+    into_text(read_dashboard_cached(store, cache, query, BodyEncoding::Identity).await?)
+}
+
+/// The body of `head` then `tail`, as `encoding`.
+fn joined(mut head: Vec<u8>, tail: &[u8], encoding: BodyEncoding) -> Vec<u8> {
+    match encoding {
+        BodyEncoding::Identity => {
+            head.extend_from_slice(tail);
+            head
+        }
+        BodyEncoding::Gzip => gzip_joined(&head, &Deflated::new(tail)),
     }
-    forget_stale(cache, &stamp).await;
-    let head = out.len();
-    write_tail(&mut out, query, &query_rows(store, query).await?)?;
-    let mut entry = Vec::with_capacity(stamp.len() + out.len() - head);
-    entry.extend_from_slice(stamp.as_bytes());
-    entry.extend_from_slice(&out[head..]);
-    cache.put(&key, entry).await;
-    into_text(out)
 }
 
 /// On the first miss after the metrics changed (or after a new build), removes every
@@ -275,6 +327,71 @@ mod tests {
                 );
             }
         });
+    }
+
+    #[test]
+    fn a_gzip_read_is_the_json_compressed_and_each_encoding_is_kept_apart() {
+        block_on(async {
+            let settings = Settings::default();
+            let mut store = TestStore::new().await;
+            let mut cache = MemoryCache::default();
+            let q = query("from=2024-05-01&to=2024-05-03");
+            ensure_schema(&mut store).await.expect("schema");
+            let read = async |store: &mut TestStore, cache: &mut MemoryCache, q, encoding| {
+                read_dashboard_cached(store, cache, q, encoding)
+                    .await
+                    .expect("read")
+            };
+
+            // Before any run: compressed, not kept.
+            let body = read(&mut store, &mut cache, &q, BodyEncoding::Gzip).await;
+            let json = read_dashboard_json(&mut store, &q).await.expect("json");
+            assert_eq!(gunzip(&body), json.as_bytes());
+            assert_eq!(cache.puts, 0);
+
+            store.ingest(&[booking("b1", "2024-05-01")]).await;
+            refresh(&mut store, &settings, at("2024-06-01T00:00:00Z"))
+                .await
+                .expect("refresh");
+            let json = read_dashboard_json(&mut store, &q).await.expect("json");
+            // Rendered once, kept in both encodings (and the stamp).
+            let body = read(&mut store, &mut cache, &q, BodyEncoding::Gzip).await;
+            assert_eq!(gunzip(&body), json.as_bytes());
+            assert_eq!((cache.puts, cache.entries.len()), (3, 3));
+            let gz = cache.entries[&format!("{}.gz", cache_key(&q))].len();
+            assert!(gz * 2 < cache.entries[&cache_key(&q)].len() + 64, "{gz}");
+            // Then each is served from its own entry.
+            let body = read(&mut store, &mut cache, &q, BodyEncoding::Gzip).await;
+            assert_eq!(gunzip(&body), json.as_bytes());
+            let plain = read(&mut store, &mut cache, &q, BodyEncoding::Identity).await;
+            assert_eq!((plain, cache.puts), (json.into_bytes(), 3));
+
+            // A run with nothing new: the fresh head is compressed and joined to the kept tail.
+            refresh(&mut store, &settings, at("2024-06-01T00:01:00Z"))
+                .await
+                .expect("refresh");
+            let json = read_dashboard_json(&mut store, &q).await.expect("json");
+            let body = read(&mut store, &mut cache, &q, BodyEncoding::Gzip).await;
+            assert_eq!((gunzip(&body), cache.puts), (json.into_bytes(), 3));
+
+            // Kept as JSON first: a gzip read compresses the kept tail, without a render.
+            let other = query("from=2024-05-02&to=2024-05-03");
+            let json = read(&mut store, &mut cache, &other, BodyEncoding::Identity).await;
+            assert_eq!(cache.puts, 4);
+            store
+                .execute("DELETE FROM dashboard_metrics", &[])
+                .await
+                .expect("delete");
+            let body = read(&mut store, &mut cache, &other, BodyEncoding::Gzip).await;
+            assert_eq!((gunzip(&body), cache.puts), (json, 5));
+        });
+    }
+
+    fn gunzip(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut out)
+            .expect("gzip");
+        out
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod catalog;
 mod error;
 mod facts;
 mod groups;
+mod gzip;
 mod newly_active;
 mod plan;
 mod read;
@@ -67,7 +68,10 @@ mod demo_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod read_store_tests;
 
-pub use cache::{CACHE_KEY_PREFIX, ResponseCache, cache_key, read_dashboard_json_cached};
+pub use cache::{
+    BodyEncoding, CACHE_KEY_PREFIX, ResponseCache, cache_key, read_dashboard_cached,
+    read_dashboard_json_cached,
+};
 pub use catalog::{Dashboard, METRICS, MetricKind, MetricSpec};
 pub use error::{ConfigError, MetricsError, RequestError};
 pub use read::{DashboardQuery, MAX_BUCKETS};

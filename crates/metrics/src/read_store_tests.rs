@@ -10,7 +10,9 @@ use events::AnalyticsEvent;
 use proptest::prelude::*;
 use serde_json::Number;
 
-use crate::cache::read_dashboard_json_cached;
+use std::io::Read;
+
+use crate::cache::{BodyEncoding, read_dashboard_cached, read_dashboard_json_cached};
 use crate::catalog::{BREAKDOWN_KEYS, Dashboard, metric};
 use crate::read::DashboardQuery;
 use crate::refresh::{ensure_schema, refresh};
@@ -165,6 +167,19 @@ fn every_read_equals_the_stored_rows() {
                             puts.push(cache.puts);
                         }
                         assert!(puts[1] > puts[0] && puts[2] == puts[1], "{puts:?}");
+                        let gzip = read_dashboard_cached(
+                            &mut store,
+                            &mut cache,
+                            &query,
+                            BodyEncoding::Gzip,
+                        )
+                        .await
+                        .expect("gzip");
+                        let mut unzipped = String::new();
+                        flate2::read::GzDecoder::new(&gzip[..])
+                            .read_to_string(&mut unzipped)
+                            .expect("gunzip");
+                        assert!(unzipped == json, "{dashboard:?} {text}");
                         compared.0 += 1;
                         compared.1 += expected.iter().map(|s| s.points.len()).sum::<usize>();
                     }

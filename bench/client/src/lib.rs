@@ -1,4 +1,5 @@
-//! The host as a child process, and timed requests to it over one keep-alive connection.
+//! The benchmarks' side of HTTP: the host (`spin-local up`) as a child process, and timed
+//! requests to it over one keep-alive connection.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -79,6 +80,12 @@ impl Host {
         path: &str,
         token: &str,
     ) -> Result<(Duration, serde_json::Value)> {
+        let (elapsed, text) = self.call_text(method, path, token)?;
+        Ok((elapsed, serde_json::from_str(&text)?))
+    }
+
+    /// The same, with the answer's text.
+    pub fn call_text(&self, method: &str, path: &str, token: &str) -> Result<(Duration, String)> {
         let url = format!("{}{path}", self.base);
         let bearer = format!("Bearer {token}");
         let start = Instant::now();
@@ -99,7 +106,32 @@ impl Host {
         if response.status() != 200 {
             bail!("{method} {path}: {}: {text}", response.status());
         }
-        Ok((elapsed, serde_json::from_str(&text)?))
+        Ok((elapsed, text))
+    }
+}
+
+impl Host {
+    /// `GET path` with `token`, accepting gzip: the time to the whole answer and its bytes,
+    /// as sent (not decompressed). Anything but 200 is an error.
+    pub fn get_gzip(&self, path: &str, token: &str) -> Result<(Duration, Vec<u8>)> {
+        let url = format!("{}{path}", self.base);
+        let start = Instant::now();
+        let mut response = self
+            .agent
+            .get(&url)
+            .header("authorization", &format!("Bearer {token}"))
+            .header("accept-encoding", "gzip")
+            .call()?;
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_vec()?;
+        let elapsed = start.elapsed();
+        if response.status() != 200 {
+            bail!("GET {path}: {}", response.status());
+        }
+        Ok((elapsed, bytes))
     }
 }
 
