@@ -61,16 +61,20 @@ pub fn time_route(
     let secret = "metrics-bench-secret-of-at-least-32-bytes";
     let port = free_port()?;
 
-    let mut rendered = Vec::new();
-    {
-        let app = Host::start(
+    let start = |manifest: &str| {
+        Host::start(
             host,
-            &manifests.join("spin-rendered.toml"),
+            &manifests.join(manifest),
             &state,
             port,
             secret,
             &extra,
-        )?;
+        )
+    };
+
+    let mut rendered = Vec::new();
+    {
+        let app = start("spin-rendered.toml")?;
         let token = app.token("bench-admin", "admin")?;
         for dashboard in Dashboard::ALL {
             let path = format!("/metrics/{}?{query_string}", dashboard.path());
@@ -87,14 +91,7 @@ pub fn time_route(
         }
     }
 
-    let app = Host::start(
-        host,
-        &manifests.join("spin.toml"),
-        &state,
-        port,
-        secret,
-        &extra,
-    )?;
+    let app = start("spin.toml")?;
     let token = app.token("bench-admin", "admin")?;
     let mut out = Vec::new();
     for (dashboard, rendered, body) in rendered {
