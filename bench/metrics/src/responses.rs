@@ -50,10 +50,10 @@ impl ResponseCache for Responses {
         }
     }
 
-    async fn put(&mut self, key: &str, value: Vec<u8>) {
+    async fn put(&mut self, key: &str, value: &[u8]) {
         let sql =
             "INSERT OR REPLACE INTO spin_key_value (store, key, value) VALUES ('default', ?1, ?2)";
-        let params = [SqlValue::Text(key.into()), SqlValue::Blob(value)];
+        let params = [SqlValue::Text(key.into()), SqlValue::Blob(value.to_vec())];
         self.0.execute(sql, &params).await.expect("keep a response");
     }
 

@@ -27,7 +27,7 @@ impl metrics::ResponseCache for KvCache {
         store.get(key).await.unwrap_or_else(|e| warn("get", key, e))
     }
 
-    async fn put(&mut self, key: &str, value: Vec<u8>) {
+    async fn put(&mut self, key: &str, value: &[u8]) {
         if let Some(store) = &self.0
             && let Err(e) = store.set(key, value).await
         {

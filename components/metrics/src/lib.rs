@@ -81,9 +81,10 @@ async fn serve(req: &Request) -> Result<http::Response<Vec<u8>>, Failure> {
                 SCHEMA_READY.store(true, Ordering::Release);
             }
             let accept = req.headers().get(http::header::ACCEPT_ENCODING);
-            let encoding = match static_assets::accepts_gzip(accept.and_then(|v| v.to_str().ok())) {
-                true => BodyEncoding::Gzip,
-                false => BodyEncoding::Identity,
+            let encoding = if static_assets::accepts_gzip(accept.and_then(|v| v.to_str().ok())) {
+                BodyEncoding::Gzip
+            } else {
+                BodyEncoding::Identity
             };
             let mut cache = KvCache::open().await;
             let body =

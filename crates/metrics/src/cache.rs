@@ -27,7 +27,7 @@ pub trait ResponseCache {
     /// The entry under `key`, if any.
     async fn get(&mut self, key: &str) -> Option<Vec<u8>>;
     /// Keeps `value` under `key`, replacing any entry.
-    async fn put(&mut self, key: &str, value: Vec<u8>);
+    async fn put(&mut self, key: &str, value: &[u8]);
     /// Removes every entry whose key starts with `prefix` (after a run changed the
     /// metrics, which made them all stale).
     async fn remove_all(&mut self, prefix: &str);
@@ -92,14 +92,15 @@ pub async fn read_dashboard_cached<S: SqlStore, C: ResponseCache>(
             let mut entry = stamp.clone().into_bytes();
             write_tail(&mut entry, query, &query_rows(store, query).await?)?;
             rendered = entry;
-            cache.put(&key, rendered.clone()).await;
+            cache.put(&key, &rendered).await;
             &rendered[stamp.len()..]
         }
     };
     if encoding == BodyEncoding::Gzip {
         let deflated = Deflated::new(tail);
-        let entry = [stamp.as_bytes(), &deflated.to_bytes()].concat();
-        cache.put(&gzip_key, entry).await;
+        let mut entry = stamp.into_bytes();
+        deflated.append_to(&mut entry);
+        cache.put(&gzip_key, &entry).await;
         return Ok(gzip_joined(&head, &deflated));
     }
     head.extend_from_slice(tail);
@@ -132,7 +133,7 @@ fn joined(mut head: Vec<u8>, tail: &[u8], encoding: BodyEncoding) -> Vec<u8> {
 async fn forget_stale<C: ResponseCache>(cache: &mut C, stamp: &str) {
     if cache.get(STAMP_KEY).await.as_deref() != Some(stamp.as_bytes()) {
         cache.remove_all(CACHE_KEY_PREFIX).await;
-        cache.put(STAMP_KEY, stamp.as_bytes().to_vec()).await;
+        cache.put(STAMP_KEY, stamp.as_bytes()).await;
     }
 }
 
@@ -166,6 +167,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::gzip::gunzip;
     use crate::refresh::{ensure_schema, refresh};
     use crate::response::read_dashboard_json;
     use crate::settings::Settings;
@@ -197,6 +199,19 @@ mod tests {
         .expect("query")
     }
 
+    /// A read through the cache, checked against the rendered JSON.
+    async fn read_checked(
+        store: &mut TestStore,
+        cache: &mut MemoryCache,
+        q: &DashboardQuery,
+    ) -> String {
+        let cached = read_dashboard_json_cached(store, cache, q)
+            .await
+            .expect("read");
+        assert_eq!(cached, read_dashboard_json(store, q).await.expect("json"));
+        cached
+    }
+
     #[test]
     fn a_response_is_served_from_the_cache_until_the_metrics_change() {
         block_on(async {
@@ -207,26 +222,14 @@ mod tests {
             let q = query("from=2024-05-01&to=2024-05-03");
 
             // Before any run there is no version to key by: nothing is kept.
-            let read = read_dashboard_json_cached(&mut store, &mut cache, &q)
-                .await
-                .expect("read");
-            assert_eq!(
-                read,
-                read_dashboard_json(&mut store, &q).await.expect("json")
-            );
+            read_checked(&mut store, &mut cache, &q).await;
             assert_eq!((cache.puts, cache.entries.len()), (0, 0));
 
             store.ingest(&[booking("b1", "2024-05-01")]).await;
             refresh(&mut store, &settings, at("2024-06-01T00:00:00Z"))
                 .await
                 .expect("refresh");
-            let first = read_dashboard_json_cached(&mut store, &mut cache, &q)
-                .await
-                .expect("read");
-            assert_eq!(
-                first,
-                read_dashboard_json(&mut store, &q).await.expect("json")
-            );
+            let first = read_checked(&mut store, &mut cache, &q).await;
             assert!(first.contains(r#""value":1"#), "{first}");
             assert_eq!((cache.puts, cache.entries.len()), (2, 2)); // the stamp and the entry
             assert!(
@@ -244,13 +247,7 @@ mod tests {
             refresh(&mut store, &settings, at("2024-06-01T00:01:00Z"))
                 .await
                 .expect("refresh");
-            let idle = read_dashboard_json_cached(&mut store, &mut cache, &q)
-                .await
-                .expect("read");
-            assert_eq!(
-                idle,
-                read_dashboard_json(&mut store, &q).await.expect("json")
-            );
+            let idle = read_checked(&mut store, &mut cache, &q).await;
             assert!(idle.contains("2024-06-01T00:01:00.000Z"), "{idle}");
             assert_eq!(cache.puts, 2);
 
@@ -259,26 +256,14 @@ mod tests {
             refresh(&mut store, &settings, at("2024-06-01T00:02:00Z"))
                 .await
                 .expect("refresh");
-            let changed = read_dashboard_json_cached(&mut store, &mut cache, &q)
-                .await
-                .expect("read");
-            assert_eq!(
-                changed,
-                read_dashboard_json(&mut store, &q).await.expect("json")
-            );
+            let changed = read_checked(&mut store, &mut cache, &q).await;
             assert!(changed.contains(r#""value":2"#), "{changed}");
             // The stale entry was removed, and the stamp it was cleared for kept.
             assert_eq!((cache.puts, cache.entries.len()), (4, 2));
 
             // Another query has its own entry.
             let other = query("from=2024-05-01&to=2024-05-04");
-            let longer = read_dashboard_json_cached(&mut store, &mut cache, &other)
-                .await
-                .expect("read");
-            assert_eq!(
-                longer,
-                read_dashboard_json(&mut store, &other).await.expect("json")
-            );
+            read_checked(&mut store, &mut cache, &other).await;
             assert_eq!((cache.puts, cache.entries.len()), (5, 3));
             cache.remove_all(CACHE_KEY_PREFIX).await;
             assert!(cache.entries.is_empty());
@@ -385,13 +370,6 @@ mod tests {
             let body = read(&mut store, &mut cache, &other, BodyEncoding::Gzip).await;
             assert_eq!((gunzip(&body), cache.puts), (json, 5));
         });
-    }
-
-    fn gunzip(bytes: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut out)
-            .expect("gzip");
-        out
     }
 
     #[test]

@@ -39,16 +39,15 @@ impl<'a> Deflated<'a> {
         }
     }
 
-    /// As kept: the CRC and the length (little-endian), then the stream.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(12 + self.data.len());
+    /// Appends it as kept: the CRC and the length (little-endian), then the stream.
+    pub fn append_to(&self, out: &mut Vec<u8>) {
+        out.reserve(12 + self.data.len());
         out.extend_from_slice(&self.crc.to_le_bytes());
         out.extend_from_slice(&self.len.to_le_bytes());
         out.extend_from_slice(&self.data);
-        out
     }
 
-    /// Reads what [`Deflated::to_bytes`] wrote.
+    /// Reads what [`Deflated::append_to`] wrote.
     pub fn from_bytes(bytes: &'a [u8]) -> Option<Deflated<'a>> {
         let (crc, rest) = bytes.split_first_chunk::<4>()?;
         let (len, data) = rest.split_first_chunk::<8>()?;
@@ -89,19 +88,18 @@ pub fn gzip_joined(head: &[u8], tail: &Deflated) -> Vec<u8> {
     out
 }
 
+/// The bytes a gzip body holds (for tests).
+#[cfg(test)]
+pub(crate) fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut out)
+        .expect("valid gzip");
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use std::io::Read;
-
     use super::*;
-
-    fn gunzip(bytes: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(bytes)
-            .read_to_end(&mut out)
-            .expect("valid gzip");
-        out
-    }
 
     #[test]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
@@ -121,7 +119,8 @@ mod tests {
         ];
         for (head, tail) in cases {
             let kept = Deflated::new(tail);
-            let bytes = kept.to_bytes();
+            let mut bytes = Vec::new();
+            kept.append_to(&mut bytes);
             let read_back = Deflated::from_bytes(&bytes).expect("kept");
             assert_eq!(read_back, kept);
             let body = gzip_joined(head, &read_back);

@@ -106,9 +106,9 @@ impl crate::cache::ResponseCache for MemoryCache {
     async fn get(&mut self, key: &str) -> Option<Vec<u8>> {
         self.entries.get(key).cloned()
     }
-    async fn put(&mut self, key: &str, value: Vec<u8>) {
+    async fn put(&mut self, key: &str, value: &[u8]) {
         self.puts += 1;
-        self.entries.insert(key.to_owned(), value);
+        self.entries.insert(key.to_owned(), value.to_vec());
     }
     async fn remove_all(&mut self, prefix: &str) {
         self.entries.retain(|k, _| !k.starts_with(prefix));
