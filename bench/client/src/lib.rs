@@ -86,42 +86,46 @@ impl Host {
 
     /// The same, with the answer's text.
     pub fn call_text(&self, method: &str, path: &str, token: &str) -> Result<(Duration, String)> {
+        let (elapsed, bytes) = self.send(method, path, token, None)?;
+        Ok((elapsed, String::from_utf8(bytes)?))
+    }
+
+    /// `GET path` with `token`, accepting gzip: the time to the whole answer and its bytes,
+    /// as sent (not decompressed). Anything but 200 is an error.
+    pub fn get_gzip(&self, path: &str, token: &str) -> Result<(Duration, Vec<u8>)> {
+        self.send("GET", path, token, Some("gzip"))
+    }
+
+    /// `method path` with `token` (and `Accept-Encoding`, if given): the time to the whole
+    /// answer, and its bytes. Anything but 200 is an error.
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        accept_encoding: Option<&str>,
+    ) -> Result<(Duration, Vec<u8>)> {
         let url = format!("{}{path}", self.base);
         let bearer = format!("Bearer {token}");
         let start = Instant::now();
-        let mut response = match method {
-            "POST" => self
+        let mut response = match (method, accept_encoding) {
+            ("POST", _) => self
                 .agent
                 .post(&url)
                 .header("authorization", &bearer)
                 .send_empty()?,
-            _ => self
+            (_, None) => self
                 .agent
                 .get(&url)
                 .header("authorization", &bearer)
                 .call()?,
+            (_, Some(encoding)) => self
+                .agent
+                .get(&url)
+                .header("authorization", &bearer)
+                .header("accept-encoding", encoding)
+                .call()?,
         };
-        let text = response.body_mut().read_to_string()?;
-        let elapsed = start.elapsed();
-        if response.status() != 200 {
-            bail!("{method} {path}: {}: {text}", response.status());
-        }
-        Ok((elapsed, text))
-    }
-}
-
-impl Host {
-    /// `GET path` with `token`, accepting gzip: the time to the whole answer and its bytes,
-    /// as sent (not decompressed). Anything but 200 is an error.
-    pub fn get_gzip(&self, path: &str, token: &str) -> Result<(Duration, Vec<u8>)> {
-        let url = format!("{}{path}", self.base);
-        let start = Instant::now();
-        let mut response = self
-            .agent
-            .get(&url)
-            .header("authorization", &format!("Bearer {token}"))
-            .header("accept-encoding", "gzip")
-            .call()?;
         let bytes = response
             .body_mut()
             .with_config()
@@ -129,7 +133,8 @@ impl Host {
             .read_to_vec()?;
         let elapsed = start.elapsed();
         if response.status() != 200 {
-            bail!("GET {path}: {}", response.status());
+            let text = String::from_utf8_lossy(&bytes);
+            bail!("{method} {path}: {}: {text}", response.status());
         }
         Ok((elapsed, bytes))
     }

@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use bench_client::percentiles;
 use chrono::{Days, Utc};
 use clap::Parser;
 use metrics::{Dashboard, DashboardQuery, Settings, SqlStore, SqlValue};
@@ -477,13 +478,6 @@ async fn reads(
         cached: percentiles(&mut served),
         points,
     })
-}
-
-fn percentiles(values: &mut [Duration]) -> (Duration, Duration) {
-    values.sort_unstable();
-    let at =
-        |q: f64| values[((values.len() as f64 * q).ceil() as usize).clamp(1, values.len()) - 1];
-    (at(0.50), at(0.99))
 }
 
 /// Checks that the engine's `dau` series equals the baseline's over the year: the one
