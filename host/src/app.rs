@@ -130,6 +130,10 @@ fn linker(engine: &Engine) -> anyhow::Result<Linker<InstanceState>> {
         &mut linker,
         |s| &mut s.key_value,
     ))?;
+    link(bindings::wasi_key_value::add_to_linker::<_, KeyValueState>(
+        &mut linker,
+        |s| &mut s.key_value,
+    ))?;
     link(bindings::variables::add_to_linker::<_, VariablesState>(
         &mut linker,
         |s| &mut s.variables,

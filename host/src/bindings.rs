@@ -12,3 +12,4 @@ pub use fermyon::spin::llm;
 pub use spin::key_value::key_value;
 pub use spin::sqlite::sqlite;
 pub use spin::variables::variables;
+pub use wasi::keyvalue::store as wasi_key_value;

@@ -1,7 +1,8 @@
-//! `spin:key-value/key-value@3.0.0`: stores kept in SQLite files (or memory), as Spin keeps its
-//! default store.
+//! `spin:key-value/key-value@3.0.0` and `wasi:keyvalue/store@0.2.0-draft2`, two views of the same
+//! stores, kept in SQLite files (or memory) as Spin keeps its default store.
 
 use crate::bindings::key_value::{self, Error};
+use crate::bindings::wasi_key_value as wasi;
 use crate::runtime_config::KeyValueLocation;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -113,6 +114,10 @@ impl StoreHandle {
         Ok(())
     }
 
+    async fn exists(&self, key: &str) -> Result<bool, Error> {
+        Ok(self.get(key).await?.is_some())
+    }
+
     async fn delete(&self, key: &str) -> Result<(), Error> {
         self.conn
             .execute(
@@ -160,11 +165,27 @@ impl KeyValueState {
         }
     }
 
-    fn handle(&self, store: &Resource<key_value::Store>) -> wasmtime::Result<StoreHandle> {
+    /// The store behind a handle of either interface; an unknown handle is a host bug, so a trap.
+    fn handle<R: 'static>(&self, store: &Resource<R>) -> wasmtime::Result<StoreHandle> {
         self.open
             .get(&store.rep())
             .cloned()
             .ok_or_else(|| wasmtime::format_err!("unknown key-value store handle"))
+    }
+
+    /// The stores, if this component lists `label` in its `key_value_stores`.
+    fn check_open(&self, label: &str) -> Result<Arc<Stores>, Error> {
+        if self.allowed.contains(label) {
+            Ok(self.stores.clone())
+        } else {
+            Err(Error::AccessDenied)
+        }
+    }
+
+    fn insert<R: 'static>(&mut self, handle: StoreHandle) -> Resource<R> {
+        self.next_id = self.next_id.wrapping_add(1);
+        self.open.insert(self.next_id, handle);
+        Resource::new_own(self.next_id)
     }
 }
 
@@ -188,23 +209,15 @@ impl<T> key_value::HostStoreWithStore<T> for KeyValueState {
         accessor: &Accessor<T, Self>,
         label: String,
     ) -> KvResult<Resource<key_value::Store>> {
-        let stores = accessor.with(|mut a| {
-            let state = a.get();
-            state.allowed.contains(&label).then(|| state.stores.clone())
-        });
-        let Some(stores) = stores else {
-            return Ok(Err(Error::AccessDenied));
+        let stores = match accessor.with(|mut a| a.get().check_open(&label)) {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(e)),
         };
         let handle = match stores.open(&label).await {
             Ok(h) => h,
             Err(e) => return Ok(Err(e)),
         };
-        Ok(Ok(accessor.with(|mut a| {
-            let state = a.get();
-            state.next_id = state.next_id.wrapping_add(1);
-            state.open.insert(state.next_id, handle);
-            Resource::new_own(state.next_id)
-        })))
+        Ok(Ok(accessor.with(|mut a| a.get().insert(handle))))
     }
 
     async fn get(
@@ -241,7 +254,7 @@ impl<T> key_value::HostStoreWithStore<T> for KeyValueState {
         key: String,
     ) -> KvResult<bool> {
         let handle = accessor.with(|mut a| a.get().handle(&store))?;
-        Ok(handle.get(&key).await.map(|v| v.is_some()))
+        Ok(handle.exists(&key).await)
     }
 
     async fn get_keys(
@@ -260,6 +273,82 @@ impl<T> key_value::HostStoreWithStore<T> for KeyValueState {
             })?;
             Ok((keys, done))
         })
+    }
+}
+
+/// As Spin maps `spin:key-value` errors to `wasi:keyvalue` ones.
+fn wasi_error(e: Error) -> wasi::Error {
+    match e {
+        Error::StoreTableFull => wasi::Error::Other("store table full".to_owned()),
+        Error::NoSuchStore => wasi::Error::NoSuchStore,
+        Error::AccessDenied => wasi::Error::AccessDenied,
+        Error::Other(m) => wasi::Error::Other(m),
+    }
+}
+
+type WasiResult<T> = wasmtime::Result<Result<T, wasi::Error>>;
+
+// Synchronous in WIT (the guest waits for each call), served by async host functions.
+impl wasi::Host for KeyValueState {
+    async fn open(&mut self, identifier: String) -> WasiResult<Resource<wasi::Bucket>> {
+        let stores = match self.check_open(&identifier) {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(wasi_error(e))),
+        };
+        Ok(stores
+            .open(&identifier)
+            .await
+            .map(|h| self.insert(h))
+            .map_err(wasi_error))
+    }
+}
+
+impl wasi::HostBucket for KeyValueState {
+    async fn get(
+        &mut self,
+        bucket: Resource<wasi::Bucket>,
+        key: String,
+    ) -> WasiResult<Option<Vec<u8>>> {
+        Ok(self.handle(&bucket)?.get(&key).await.map_err(wasi_error))
+    }
+
+    async fn set(
+        &mut self,
+        bucket: Resource<wasi::Bucket>,
+        key: String,
+        value: Vec<u8>,
+    ) -> WasiResult<()> {
+        let handle = self.handle(&bucket)?;
+        Ok(handle.set(&key, &value).await.map_err(wasi_error))
+    }
+
+    async fn delete(&mut self, bucket: Resource<wasi::Bucket>, key: String) -> WasiResult<()> {
+        Ok(self.handle(&bucket)?.delete(&key).await.map_err(wasi_error))
+    }
+
+    async fn exists(&mut self, bucket: Resource<wasi::Bucket>, key: String) -> WasiResult<bool> {
+        Ok(self.handle(&bucket)?.exists(&key).await.map_err(wasi_error))
+    }
+
+    // Spin returns every key in one response and accepts no cursor.
+    async fn list_keys(
+        &mut self,
+        bucket: Resource<wasi::Bucket>,
+        cursor: Option<String>,
+    ) -> WasiResult<wasi::KeyResponse> {
+        if cursor.is_some() {
+            let message = "list_keys: cursor not supported".to_owned();
+            return Ok(Err(wasi::Error::Other(message)));
+        }
+        let keys = self.handle(&bucket)?.keys().await;
+        Ok(keys
+            .map(|keys| wasi::KeyResponse { keys, cursor: None })
+            .map_err(wasi_error))
+    }
+
+    async fn drop(&mut self, bucket: Resource<wasi::Bucket>) -> wasmtime::Result<()> {
+        self.open.remove(&bucket.rep());
+        Ok(())
     }
 }
 
@@ -293,6 +382,81 @@ mod tests {
         // A second `Stores` over the same file sees the data, as after a restart.
         let again = Stores::new(&locations).open("default").await.unwrap();
         assert_eq!(again.get("b").await.unwrap(), Some(b"2".to_vec()));
+    }
+
+    /// An instance allowed `allowed`, with stores `default` and `cache` defined.
+    fn state(allowed: &[&str]) -> KeyValueState {
+        let mut locations = BTreeMap::new();
+        locations.insert("default".to_owned(), KeyValueLocation::Memory);
+        locations.insert("cache".to_owned(), KeyValueLocation::Memory);
+        let allowed = allowed.iter().map(|s| s.to_string()).collect();
+        KeyValueState::new(Arc::new(Stores::new(&locations)), Arc::new(allowed))
+    }
+
+    fn bucket(rep: u32) -> Resource<wasi::Bucket> {
+        Resource::new_own(rep)
+    }
+
+    /// The value of a call that neither trapped nor failed.
+    fn ok<T>(r: WasiResult<T>) -> T {
+        r.unwrap().unwrap()
+    }
+
+    #[tokio::test]
+    async fn wasi_open_denies_unlisted_stores_and_reports_undefined_ones() {
+        let mut s = state(&["default", "missing"]);
+        let denied = wasi::Host::open(&mut s, "cache".into()).await.unwrap();
+        assert!(matches!(denied, Err(wasi::Error::AccessDenied)));
+        let undefined = wasi::Host::open(&mut s, "missing".into()).await.unwrap();
+        assert!(matches!(undefined, Err(wasi::Error::NoSuchStore)));
+        ok(wasi::Host::open(&mut s, "default".into()).await);
+    }
+
+    #[tokio::test]
+    async fn wasi_bucket_reads_writes_lists_and_frees_its_handle() {
+        use wasi::HostBucket as B;
+        let mut s = state(&["default"]);
+        let rep = ok(wasi::Host::open(&mut s, "default".into()).await).rep();
+        ok(B::set(&mut s, bucket(rep), "b".into(), b"2".to_vec()).await);
+        ok(B::set(&mut s, bucket(rep), "a".into(), b"1".to_vec()).await);
+        let got = ok(B::get(&mut s, bucket(rep), "a".into()).await);
+        assert_eq!(got, Some(b"1".to_vec()));
+        assert!(ok(B::exists(&mut s, bucket(rep), "b".into()).await));
+        ok(B::delete(&mut s, bucket(rep), "b".into()).await);
+        assert!(!ok(B::exists(&mut s, bucket(rep), "b".into()).await));
+        ok(B::set(&mut s, bucket(rep), "c".into(), b"3".to_vec()).await);
+        let page = ok(B::list_keys(&mut s, bucket(rep), None).await);
+        assert_eq!(page.keys, ["a", "c"]);
+        assert_eq!(page.cursor, None);
+
+        let paged = B::list_keys(&mut s, bucket(rep), Some("a".into())).await;
+        let cursor_error = "list_keys: cursor not supported";
+        assert!(matches!(paged.unwrap(), Err(wasi::Error::Other(m)) if m == cursor_error));
+
+        // A dropped (or never opened) handle traps rather than returning an error.
+        B::drop(&mut s, bucket(rep)).await.unwrap();
+        assert!(B::get(&mut s, bucket(rep), "a".into()).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn wasi_and_spin_key_value_see_the_same_data() {
+        use key_value::HostStoreWithStore as Spin;
+        let mut s = state(&["default"]);
+        let b = ok(wasi::Host::open(&mut s, "default".into()).await);
+        ok(wasi::HostBucket::set(&mut s, b, "k".into(), b"v".to_vec()).await);
+
+        // The async interface needs an `Accessor`, so it runs in a store, as a guest's call does.
+        let mut store = wasmtime::Store::new(&wasmtime::Engine::default(), s);
+        let got = store
+            .run_concurrent(async |a| {
+                let a = a.with_getter::<KeyValueState>(|s| s);
+                let store = Spin::open(&a, "default".into()).await?.unwrap();
+                Spin::get(&a, store, "k".into()).await
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.unwrap(), Some(b"v".to_vec()));
     }
 
     #[tokio::test]

@@ -7,8 +7,8 @@
 //!
 //! 1. [`manifest`] parses `spin.toml`; [`variables`] and [`runtime_config`] resolve settings.
 //! 2. [`app`] compiles each component once (composing [`compose`] dependencies) and links it
-//!    against WASI 0.2/0.3, `wasi:http` 0.3 and the Spin interfaces: [`sqlite`], [`key_value`],
-//!    [`variables_host`], [`llm`] (embeddings computed locally).
+//!    against WASI 0.2/0.3, `wasi:http` 0.3 and the Spin interfaces: [`sqlite`], [`key_value`]
+//!    (also as `wasi:keyvalue`), [`variables_host`], [`llm`] (embeddings computed locally).
 //! 3. [`server`] routes each request ([`routes`]) to a component's `ProxyHandler`, which
 //!    reuses instances as Spin 4 does; [`outbound`] applies `allowed_outbound_hosts` and service
 //!    chaining; [`serve`] accepts connections and shuts down gracefully. [`cron`] runs
