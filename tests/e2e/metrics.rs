@@ -384,15 +384,9 @@ fn a_dashboard_is_served_from_the_key_value_store_until_the_metrics_change() {
     // The rendered response is kept in the `default` key-value store, under its version
     // stamp; one written over it is what the next read serves, after a fresh head.
     let kv = Db::key_value(&host);
-    let entries = "SELECT key FROM spin_key_value WHERE store = 'default' \
-                   AND key LIKE 'metrics-response/%' AND key != 'metrics-response/stamp'";
+    let entries = KEPT_RESPONSES;
     assert_eq!(kv.rows(entries).len(), 1);
-    kv.rows(
-        "UPDATE spin_key_value SET value = CAST(substr(CAST(value AS TEXT), 1, \
-         instr(CAST(value AS TEXT), char(10))) || ',\"timeZone\":\"UTC\",\"granularity\":\"day\",\
-         \"series\":[],\"kept\":true}' AS BLOB) \
-         WHERE key LIKE 'metrics-response/%' AND key != 'metrics-response/stamp'",
-    );
+    mark_kept_responses(&kv);
     let kept = dashboard(&host, "tutoring", range);
     assert_eq!(kept["kept"], true, "{kept}");
     assert_eq!(kept["refreshedAt"], first["refreshedAt"]);
@@ -422,7 +416,39 @@ fn a_dashboard_is_served_from_the_key_value_store_until_the_metrics_change() {
     assert_eq!(idle["kept"], true, "{idle}");
     assert_ne!(idle["refreshedAt"], first["refreshedAt"]);
 
-    // New events change the metrics: the stale entry is dropped and the new numbers served.
+    // New events change the metrics: the run drops the stale entries and renders the query
+    // read before again, in both encodings, so the next reads serve the new numbers from it.
+    book_another_session(&host);
+    call(&host, "POST", "/metrics/refresh", Some(&admin()));
+    assert_eq!(kv.rows(entries).len(), 2);
+    assert!(kept_json(&kv).contains(TWO_BOOKED), "{}", kept_json(&kv));
+    let fresh = dashboard(&host, "tutoring", range);
+    assert!(fresh.get("kept").is_none(), "{fresh}");
+    assert_eq!(value(&fresh, "sessions_booked", json!({}), DAY1), Some(2.0));
+    let gz = send("GET", &host.url(&path), &gzip_headers, b"");
+    assert_eq!(gunzip_json(&gz), fresh);
+}
+
+/// DAY1's `sessions_booked` in a kept response after [`book_another_session`].
+const TWO_BOOKED: &str = r#""metricName":"sessions_booked","dimensions":{},"points":[{"timestamp":"2024-05-01T00:00:00Z","value":2}"#;
+
+/// The kept JSON responses (not their gzip), one per line.
+fn kept_json(kv: &Db) -> String {
+    let sql = "SELECT CAST(value AS TEXT) FROM spin_key_value WHERE store = 'default' \
+               AND key LIKE 'metrics-response/%' AND key NOT LIKE '%.gz' \
+               AND key NOT IN ('metrics-response/stamp', 'metrics-response/watched')";
+    let rows = kv.rows(sql);
+    let texts = rows.iter().filter_map(|row| row[0].as_str());
+    texts.collect::<Vec<_>>().join("\n")
+}
+
+/// The keys of the dashboard responses kept in the `default` key-value store.
+const KEPT_RESPONSES: &str = "SELECT key FROM spin_key_value WHERE store = 'default' \
+     AND key LIKE 'metrics-response/%' \
+     AND key NOT IN ('metrics-response/stamp', 'metrics-response/watched') ORDER BY key";
+
+/// Ingests one more booking on DAY1 (`sessions_booked` 1 becomes 2).
+fn book_another_session(host: &Host) {
     let booking = json!([event(
         "e30",
         "stu-9",
@@ -431,15 +457,60 @@ fn a_dashboard_is_served_from_the_key_value_store_until_the_metrics_change() {
         json!({"sessionId": "ses-30", "tutorId": "tut-1", "subject": "math",
             "startsAt": "2024-05-04T10:00:00Z", "amount": 3000, "currency": "EUR"})
     )]);
-    let posted = post_json(&host, &booking);
+    let posted = post_json(host, &booking);
     assert_eq!(posted.status, 202, "{}", posted.body);
-    call(&host, "POST", "/metrics/refresh", Some(&admin()));
-    let fresh = dashboard(&host, "tutoring", range);
-    assert!(fresh.get("kept").is_none(), "{fresh}");
-    assert_eq!(value(&fresh, "sessions_booked", json!({}), DAY1), Some(2.0));
-    assert_eq!(kv.rows(entries).len(), 1);
-    let gz = send("GET", &host.url(&path), &gzip_headers, b"");
-    assert_eq!(gunzip_json(&gz), fresh);
+}
+
+#[test]
+fn the_cron_run_that_changes_the_metrics_renders_the_dashboards_read_before() {
+    // The metrics trigger ticks every second.
+    let host = metrics_host("spin.toml")
+        .cron_schedule_of("metrics", "* * * * * *")
+        .start();
+    ingest_known_stream(&host);
+    let range = "from=2024-05-01&to=2024-05-02";
+    let booked = |host: &Host| {
+        value(
+            &dashboard(host, "tutoring", range),
+            "sessions_booked",
+            json!({}),
+            DAY1,
+        )
+    };
+    wait_for(&host, || booked(&host) == Some(1.0));
+
+    // A new booking: a tick folds it and renders the query read before, with no read.
+    let kv = Db::key_value(&host);
+    book_another_session(&host);
+    wait_for(&host, || kept_json(&kv).contains(TWO_BOOKED));
+    // What the next read serves is that entry: one rewritten is what it returns.
+    mark_kept_responses(&kv);
+    let kept = dashboard(&host, "tutoring", range);
+    assert_eq!(kept["kept"], true, "{kept}");
+}
+
+/// Rewrites every kept JSON response after its stamp to an empty one marked `"kept": true`.
+fn mark_kept_responses(kv: &Db) {
+    kv.rows(
+        "UPDATE spin_key_value SET value = CAST(substr(CAST(value AS TEXT), 1, \
+         instr(CAST(value AS TEXT), char(10))) || ',\"timeZone\":\"UTC\",\"granularity\":\"day\",\
+         \"series\":[],\"kept\":true}' AS BLOB) \
+         WHERE key LIKE 'metrics-response/%' AND key NOT LIKE '%.gz' \
+         AND key NOT IN ('metrics-response/stamp', 'metrics-response/watched')",
+    );
+}
+
+/// Waits up to 20 s for `done`, polling.
+fn wait_for(host: &Host, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out: {}",
+            host.errors.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 /// A gzip body's JSON.
@@ -466,19 +537,10 @@ fn the_cron_trigger_refreshes_on_its_schedule() {
         assert!(banner.contains(scheduled), "{banner}");
     }
     ingest_known_stream(&host);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    wait_for(&host, || {
         let overview = dashboard(&host, "overview", "from=2024-05-01&to=2024-05-02");
-        if value(&overview, "dau", json!({}), DAY2) == Some(3.0) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no cron refresh: {}",
-            host.errors.lock().unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        value(&overview, "dau", json!({}), DAY2) == Some(3.0)
+    });
     assert_known_numbers(&host);
 }
 

@@ -451,7 +451,8 @@ async fn reads(
     );
 
     let started = Instant::now();
-    let cached = metrics::read_dashboard_json_cached(store, responses, &parse()?).await?;
+    let cached =
+        metrics::read_dashboard_json_cached(store, responses, &parse()?, Utc::now()).await?;
     let first = started.elapsed();
     anyhow::ensure!(
         cached == body,
@@ -464,7 +465,8 @@ async fn reads(
     let mut served = Vec::with_capacity(n);
     for _ in 0..n.max(1) {
         let started = Instant::now();
-        let cached = metrics::read_dashboard_json_cached(store, responses, &parse()?).await?;
+        let cached =
+            metrics::read_dashboard_json_cached(store, responses, &parse()?, Utc::now()).await?;
         served.push(started.elapsed());
         anyhow::ensure!(
             cached == body,

@@ -57,12 +57,23 @@ impl ResponseCache for Responses {
         self.0.execute(sql, &params).await.expect("keep a response");
     }
 
-    async fn remove_all(&mut self, prefix: &str) {
-        let sql = "DELETE FROM spin_key_value WHERE store = 'default' AND substr(key, 1, length(?1)) = ?1";
-        let params = [SqlValue::Text(prefix.into())];
+    async fn remove(&mut self, key: &str) {
+        let sql = "DELETE FROM spin_key_value WHERE store = 'default' AND key = ?1";
+        let params = [SqlValue::Text(key.into())];
         self.0
             .execute(sql, &params)
             .await
-            .expect("remove responses");
+            .expect("remove a response");
+    }
+
+    async fn keys(&mut self, prefix: &str) -> Vec<String> {
+        let sql = "SELECT key FROM spin_key_value WHERE store = 'default' AND substr(key, 1, length(?1)) = ?1";
+        let rows = self.0.query(sql, &[SqlValue::Text(prefix.into())]).await;
+        let rows = rows.expect("list responses");
+        let key = |row: Vec<SqlValue>| match row.into_iter().next() {
+            Some(SqlValue::Text(key)) => Some(key),
+            _ => None,
+        };
+        rows.into_iter().filter_map(key).collect()
     }
 }

@@ -10,6 +10,7 @@
 use chrono::Utc;
 use sql_store::spin::SyncSpinStore;
 
+use crate::cache::{SyncKvCache, render_watched};
 use crate::config::Config;
 
 wit_bindgen::generate!({
@@ -41,15 +42,27 @@ impl Guest for MetricsCron {
     }
 }
 
+/// One run, then the watched dashboards rendered if it changed the metrics and has caught
+/// up (while a backlog is folded, each run would render them again for nothing).
 fn refresh() -> Result<metrics::RefreshReport, String> {
     let settings = sql_store::run_ready(Config::load_settings())
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("{e:?}"))?;
     let mut store =
         SyncSpinStore::open("default", &metrics::CONNECTION_PRAGMAS).map_err(|e| e.to_string())?;
-    sql_store::run_ready(metrics::refresh(&mut store, &settings, Utc::now()))
+    let now = Utc::now();
+    let report = sql_store::run_ready(metrics::refresh(&mut store, &settings, now))
         .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    if !report.more_pending {
+        let mut cache = SyncKvCache::open();
+        let render = render_watched(&mut store, &mut cache, &settings, now);
+        if let Err(e) = sql_store::run_ready(render) {
+            eprintln!("metrics cron: rendering the watched dashboards: {e}");
+        }
+    }
+    store.release();
+    Ok(report)
 }
 
 export!(MetricsCron);

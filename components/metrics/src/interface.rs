@@ -14,6 +14,7 @@ use metrics::{DashboardQuery, MetricsError, RequestError, Settings};
 use sql_store::spin::SyncSpinStore;
 
 use crate::SCHEMA_READY;
+use crate::cache::{SyncKvCache, render_watched};
 use crate::config::Config;
 
 wit_bindgen::generate!({
@@ -69,8 +70,14 @@ impl Guest for Dashboards {
 
     fn refresh() -> Result<RefreshReport, Error> {
         let settings = settings()?;
-        let report =
-            with_store(async |store| metrics::refresh(store, &settings, Utc::now()).await)?;
+        let report = with_store(async |store| {
+            let now = Utc::now();
+            let report = metrics::refresh(store, &settings, now).await?;
+            if !report.more_pending {
+                render_watched(store, &mut SyncKvCache::open(), &settings, now).await;
+            }
+            Ok(report)
+        })?;
         Ok(RefreshReport {
             from_seq: report.from_seq,
             to_seq: report.to_seq,

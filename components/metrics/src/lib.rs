@@ -4,7 +4,9 @@
 //!   `learning`) with `from`, `to`, `granularity`, `tz` and dimension filters: the stored
 //!   [`metrics::DashboardResponse`], its JSON written straight from the rows
 //!   ([`metrics::read_dashboard_json`]), and kept in Spin's `default` key-value store until
-//!   the metrics change ([`metrics::read_dashboard_json_cached`]).
+//!   the metrics change ([`metrics::read_dashboard_json_cached`]); after a run that changes
+//!   them, the dashboards admins read in the last day are rendered again
+//!   ([`metrics::render_watched_dashboards`]).
 //! - `POST /metrics/refresh`: one incremental GenerateDashboardMetrics run, for schedulers
 //!   outside Spin (EventBridge Scheduler, a Kubernetes CronJob); answers its
 //!   [`metrics::RefreshReport`].
@@ -24,6 +26,15 @@ mod failure;
 // The tutoring:metrics export's bindings, likewise.
 #[allow(unsafe_code)]
 mod interface;
+// The `wasi:keyvalue/store` import's bindings, likewise.
+#[allow(unsafe_code, missing_docs)]
+mod wasi_key_value {
+    wit_bindgen::generate!({
+        world: "wasi:keyvalue/key-value-sync",
+        path: "../../wit/spin/deps/wasi-keyvalue",
+    });
+    pub use wasi::keyvalue::store::*;
+}
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -88,14 +99,18 @@ async fn serve(req: &Request) -> Result<http::Response<Vec<u8>>, Failure> {
             };
             let mut cache = KvCache::open().await;
             let body =
-                metrics::read_dashboard_cached(&mut store, &mut cache, &query, encoding).await?;
+                metrics::read_dashboard_cached(&mut store, &mut cache, &query, encoding, now)
+                    .await?;
             dashboard_response(body, encoding)
         }
-        Operation::Refresh => json(
-            200,
-            &metrics::refresh(&mut store, &config.settings, now).await?,
-        )
-        .map(String::into_bytes),
+        Operation::Refresh => {
+            let report = metrics::refresh(&mut store, &config.settings, now).await?;
+            if !report.more_pending {
+                let mut cache = KvCache::open().await;
+                cache::render_watched(&mut store, &mut cache, &config.settings, now).await;
+            }
+            json(200, &report).map(String::into_bytes)
+        }
     };
     store.release();
     Ok(response)

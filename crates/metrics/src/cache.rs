@@ -9,6 +9,7 @@
 
 use std::fmt::Write;
 
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::error::MetricsError;
@@ -16,6 +17,7 @@ use crate::gzip::{Deflated, gzip_joined};
 use crate::read::DashboardQuery;
 use crate::response::{ReadState, into_text, query_rows, write_head, write_tail};
 use crate::store::SqlStore;
+use crate::watch::watch;
 
 /// Where rendered responses are kept: Spin's key-value store, in the component.
 ///
@@ -28,16 +30,24 @@ pub trait ResponseCache {
     async fn get(&mut self, key: &str) -> Option<Vec<u8>>;
     /// Keeps `value` under `key`, replacing any entry.
     async fn put(&mut self, key: &str, value: &[u8]);
+    /// Removes the entry under `key`, if any.
+    async fn remove(&mut self, key: &str);
+    /// Every key that starts with `prefix`.
+    async fn keys(&mut self, prefix: &str) -> Vec<String>;
     /// Removes every entry whose key starts with `prefix` (after a run changed the
     /// metrics, which made them all stale).
-    async fn remove_all(&mut self, prefix: &str);
+    async fn remove_all(&mut self, prefix: &str) {
+        for key in self.keys(prefix).await {
+            self.remove(&key).await;
+        }
+    }
 }
 
 /// The prefix of every key [`read_dashboard_cached`] writes.
 pub const CACHE_KEY_PREFIX: &str = "metrics-response/";
 
 /// The build of this crate: an entry rendered by another build is not served.
-const BUILD: &str = env!("METRICS_SOURCE_FINGERPRINT");
+pub(crate) const BUILD: &str = env!("METRICS_SOURCE_FINGERPRINT");
 
 /// How a response's body is encoded (`Content-Encoding`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,11 +62,16 @@ pub enum BodyEncoding {
 /// `cache`, as `encoding`: a response rendered at the metrics' current version is served
 /// from the cache, and one rendered now is kept in it. Each encoding is kept apart, so a
 /// read takes only the bytes it sends: the JSON's tail, or its deflate stream.
+///
+/// A read that renders also records its query as watched at `now`, so that the runs of
+/// the next day render it again as soon as they change the metrics
+/// ([`crate::render_watched_dashboards`]).
 pub async fn read_dashboard_cached<S: SqlStore, C: ResponseCache>(
     store: &mut S,
     cache: &mut C,
     query: &DashboardQuery,
     encoding: BodyEncoding,
+    now: DateTime<Utc>,
 ) -> Result<Vec<u8>, MetricsError> {
     let state = ReadState::read(store).await?;
     let mut head = Vec::new();
@@ -89,22 +104,46 @@ pub async fn read_dashboard_cached<S: SqlStore, C: ResponseCache>(
         Some(tail) => tail,
         None => {
             forget_stale(cache, &stamp).await;
-            let mut entry = stamp.clone().into_bytes();
-            write_tail(&mut entry, query, &query_rows(store, query).await?)?;
-            rendered = entry;
-            cache.put(&key, &rendered).await;
+            watch(cache, query, BodyEncoding::Identity, now).await;
+            rendered = render_entry(store, cache, query, &stamp).await?;
             &rendered[stamp.len()..]
         }
     };
     if encoding == BodyEncoding::Gzip {
-        let deflated = Deflated::new(tail);
-        let mut entry = stamp.into_bytes();
-        deflated.append_to(&mut entry);
-        cache.put(&gzip_key, &entry).await;
+        watch(cache, query, BodyEncoding::Gzip, now).await;
+        let deflated = keep_deflated(cache, &gzip_key, &stamp, tail).await;
         return Ok(gzip_joined(&head, &deflated));
     }
     head.extend_from_slice(tail);
     Ok(head)
+}
+
+/// Renders `query`'s response and keeps it under its key: the entry, `stamp` then the
+/// JSON after the fresh head.
+pub(crate) async fn render_entry<S: SqlStore, C: ResponseCache>(
+    store: &mut S,
+    cache: &mut C,
+    query: &DashboardQuery,
+    stamp: &str,
+) -> Result<Vec<u8>, MetricsError> {
+    let mut entry = stamp.as_bytes().to_vec();
+    write_tail(&mut entry, query, &query_rows(store, query).await?)?;
+    cache.put(&cache_key(query), &entry).await;
+    Ok(entry)
+}
+
+/// Compresses a kept JSON tail and keeps its deflate stream under `gzip_key`.
+pub(crate) async fn keep_deflated<'a, C: ResponseCache>(
+    cache: &mut C,
+    gzip_key: &str,
+    stamp: &str,
+    tail: &'a [u8],
+) -> Deflated<'a> {
+    let deflated = Deflated::new(tail);
+    let mut entry = stamp.as_bytes().to_vec();
+    deflated.append_to(&mut entry);
+    cache.put(gzip_key, &entry).await;
+    deflated
 }
 
 /// The JSON text of [`read_dashboard_cached`] (identity).
@@ -112,8 +151,9 @@ pub async fn read_dashboard_json_cached<S: SqlStore, C: ResponseCache>(
     store: &mut S,
     cache: &mut C,
     query: &DashboardQuery,
+    now: DateTime<Utc>,
 ) -> Result<String, MetricsError> {
-    into_text(read_dashboard_cached(store, cache, query, BodyEncoding::Identity).await?)
+    into_text(read_dashboard_cached(store, cache, query, BodyEncoding::Identity, now).await?)
 }
 
 /// The body of `head` then `tail`, as `encoding`.
@@ -130,7 +170,7 @@ fn joined(mut head: Vec<u8>, tail: &[u8], encoding: BodyEncoding) -> Vec<u8> {
 /// On the first miss after the metrics changed (or after a new build), removes every
 /// entry: none can be served again, and without this every day's default range would add
 /// entries forever. The stamp they were cleared for is kept under [`STAMP_KEY`].
-async fn forget_stale<C: ResponseCache>(cache: &mut C, stamp: &str) {
+pub(crate) async fn forget_stale<C: ResponseCache>(cache: &mut C, stamp: &str) {
     if cache.get(STAMP_KEY).await.as_deref() != Some(stamp.as_bytes()) {
         cache.remove_all(CACHE_KEY_PREFIX).await;
         cache.put(STAMP_KEY, stamp.as_bytes()).await;
@@ -152,9 +192,14 @@ pub fn cache_key(query: &DashboardQuery) -> String {
         query.breakdown,
         query.filters,
     ]);
-    let digest = Sha256::digest(parameters.to_string().as_bytes());
-    let mut key = String::with_capacity(CACHE_KEY_PREFIX.len() + 64);
-    key.push_str(CACHE_KEY_PREFIX);
+    digest_key(CACHE_KEY_PREFIX, &parameters)
+}
+
+/// `prefix` and the SHA-256 of `value`'s JSON, in hex.
+pub(crate) fn digest_key(prefix: &str, value: &serde_json::Value) -> String {
+    let digest = Sha256::digest(value.to_string().as_bytes());
+    let mut key = String::with_capacity(prefix.len() + 64);
+    key.push_str(prefix);
     for byte in digest {
         let _ = write!(key, "{byte:02x}"); // into a String: cannot fail
     }
@@ -175,6 +220,11 @@ mod tests {
 
     fn at(text: &str) -> DateTime<Utc> {
         text.parse().expect("instant")
+    }
+
+    /// When the tests' reads are asked.
+    fn now() -> DateTime<Utc> {
+        at("2024-06-01T00:05:00Z")
     }
 
     fn booking(id: &str, day: &str) -> events::AnalyticsEvent {
@@ -205,7 +255,7 @@ mod tests {
         cache: &mut MemoryCache,
         q: &DashboardQuery,
     ) -> String {
-        let cached = read_dashboard_json_cached(store, cache, q)
+        let cached = read_dashboard_json_cached(store, cache, q, now())
             .await
             .expect("read");
         assert_eq!(cached, read_dashboard_json(store, q).await.expect("json"));
@@ -223,7 +273,7 @@ mod tests {
 
             // Before any run there is no version to key by: nothing is kept.
             read_checked(&mut store, &mut cache, &q).await;
-            assert_eq!((cache.puts, cache.entries.len()), (0, 0));
+            assert_eq!((cache.puts, cache.responses()), (0, 0));
 
             store.ingest(&[booking("b1", "2024-05-01")]).await;
             refresh(&mut store, &settings, at("2024-06-01T00:00:00Z"))
@@ -231,14 +281,10 @@ mod tests {
                 .expect("refresh");
             let first = read_checked(&mut store, &mut cache, &q).await;
             assert!(first.contains(r#""value":1"#), "{first}");
-            assert_eq!((cache.puts, cache.entries.len()), (2, 2)); // the stamp and the entry
-            assert!(
-                cache
-                    .entries
-                    .keys()
-                    .all(|k| k.starts_with(CACHE_KEY_PREFIX))
-            );
-            let again = read_dashboard_json_cached(&mut store, &mut cache, &q)
+            assert_eq!((cache.puts, cache.responses()), (2, 2)); // the stamp and the entry
+            // And the query is watched, to be rendered by the next runs that change the metrics.
+            assert_eq!(cache.watched().len(), 1);
+            let again = read_dashboard_json_cached(&mut store, &mut cache, &q, now())
                 .await
                 .expect("read");
             assert_eq!((again.as_str(), cache.puts), (first.as_str(), 2));
@@ -259,14 +305,15 @@ mod tests {
             let changed = read_checked(&mut store, &mut cache, &q).await;
             assert!(changed.contains(r#""value":2"#), "{changed}");
             // The stale entry was removed, and the stamp it was cleared for kept.
-            assert_eq!((cache.puts, cache.entries.len()), (4, 2));
+            assert_eq!((cache.puts, cache.responses()), (4, 2));
 
             // Another query has its own entry.
             let other = query("from=2024-05-01&to=2024-05-04");
             read_checked(&mut store, &mut cache, &other).await;
-            assert_eq!((cache.puts, cache.entries.len()), (5, 3));
+            assert_eq!((cache.puts, cache.responses()), (5, 3));
+            assert_eq!(cache.watched().len(), 2);
             cache.remove_all(CACHE_KEY_PREFIX).await;
-            assert!(cache.entries.is_empty());
+            assert_eq!((cache.responses(), cache.watched().len()), (0, 2));
         });
     }
 
@@ -290,7 +337,7 @@ mod tests {
             cache
                 .entries
                 .insert(key.clone(), format!("{stamp},\"kept\":true}}").into_bytes());
-            let served = read_dashboard_json_cached(&mut store, &mut cache, &q)
+            let served = read_dashboard_json_cached(&mut store, &mut cache, &q, now())
                 .await
                 .expect("read");
             assert_eq!(served, format!("{},\"kept\":true}}", &expected[..head_end]));
@@ -302,7 +349,7 @@ mod tests {
                 [stamp.as_bytes(), b"\xff\xfe"].concat(),
             ] {
                 cache.entries.insert(key.clone(), entry);
-                let read = read_dashboard_json_cached(&mut store, &mut cache, &q)
+                let read = read_dashboard_json_cached(&mut store, &mut cache, &q, now())
                     .await
                     .expect("read");
                 assert_eq!(read, expected);
@@ -323,7 +370,7 @@ mod tests {
             let q = query("from=2024-05-01&to=2024-05-03");
             ensure_schema(&mut store).await.expect("schema");
             let read = async |store: &mut TestStore, cache: &mut MemoryCache, q, encoding| {
-                read_dashboard_cached(store, cache, q, encoding)
+                read_dashboard_cached(store, cache, q, encoding, now())
                     .await
                     .expect("read")
             };
@@ -342,7 +389,7 @@ mod tests {
             // Rendered once, kept in both encodings (and the stamp).
             let body = read(&mut store, &mut cache, &q, BodyEncoding::Gzip).await;
             assert_eq!(gunzip(&body), json.as_bytes());
-            assert_eq!((cache.puts, cache.entries.len()), (3, 3));
+            assert_eq!((cache.puts, cache.responses()), (3, 3));
             let gz = cache.entries[&format!("{}.gz", cache_key(&q))].len();
             assert!(gz * 2 < cache.entries[&cache_key(&q)].len() + 64, "{gz}");
             // Then each is served from its own entry.

@@ -42,6 +42,7 @@ mod settings;
 mod store;
 mod tallies;
 pub mod time;
+mod watch;
 mod windows;
 
 #[cfg(test)]
@@ -83,4 +84,5 @@ pub use response::{
 pub use settings::Settings;
 pub use store::{CONNECTION_PRAGMAS, Row, SqlStore, SqlValue, StoreError};
 pub use time::{Granularity, Zone};
+pub use watch::{MAX_WATCHED, WATCH_FOR, WATCH_KEY_PREFIX, WatchReport, render_watched_dashboards};
 pub use windows::FUNNEL_WINDOW_MS;

@@ -39,6 +39,8 @@ pub struct DashboardQuery {
     /// The breakdown returned (`breakdown`, or the key of a breakdown filter): one of
     /// [`BREAKDOWN_KEYS`], or `None` for totals (and per-currency, per-step, per-rank series).
     pub breakdown: Option<&'static str>,
+    /// Whether `from` and `to` were given; a default one moves with today.
+    given_range: (bool, bool),
 }
 
 impl DashboardQuery {
@@ -112,6 +114,7 @@ impl DashboardQuery {
                 RequestError::invalid("granularity", "expected day, week or month")
             })?,
         };
+        let given_range = (params.contains_key("from"), params.contains_key("to"));
         let to = match params.remove("to") {
             Some(text) => parse_date("to", &text, zone)?,
             None => zone.date_of(now.timestamp_millis()),
@@ -151,6 +154,7 @@ impl DashboardQuery {
             to,
             filters: params,
             breakdown,
+            given_range,
         };
         if query.buckets().len() > MAX_BUCKETS {
             return Err(RequestError::invalid(
@@ -159,6 +163,26 @@ impl DashboardQuery {
             ));
         }
         Ok(query)
+    }
+
+    /// The parameters that give this query again, later: a default `from` or `to` is left
+    /// out, so it moves with today as it would for the client that asked.
+    pub fn params(&self) -> BTreeMap<String, String> {
+        let mut params = self.filters.clone();
+        if self.zone != Zone::UTC {
+            params.insert("tz".into(), self.zone.name().into());
+        }
+        params.insert("granularity".into(), self.granularity.as_str().into());
+        if self.given_range.0 {
+            params.insert("from".into(), self.from.to_string());
+        }
+        if self.given_range.1 {
+            params.insert("to".into(), self.to.to_string());
+        }
+        if let Some(breakdown) = self.breakdown {
+            params.insert("breakdown".into(), breakdown.into());
+        }
+        params
     }
 
     /// The buckets the response covers: every period that overlaps `[from, to]`.

@@ -159,9 +159,10 @@ fn every_read_equals_the_stored_rows() {
                         // Through a cache: rendered once, then served from it.
                         let mut puts = vec![cache.puts];
                         for _ in 0..2 {
-                            let cached = read_dashboard_json_cached(&mut store, &mut cache, &query)
-                                .await
-                                .expect("cached");
+                            let cached =
+                                read_dashboard_json_cached(&mut store, &mut cache, &query, now)
+                                    .await
+                                    .expect("cached");
                             assert!(cached == json, "{dashboard:?} {text}");
                             puts.push(cache.puts);
                         }
@@ -171,6 +172,7 @@ fn every_read_equals_the_stored_rows() {
                             &mut cache,
                             &query,
                             BodyEncoding::Gzip,
+                            now,
                         )
                         .await
                         .expect("gzip");

@@ -95,11 +95,28 @@ pub(crate) fn event(
     }
 }
 
-/// A cache in memory that counts what it was asked.
+/// A cache in memory that counts the responses it was asked to keep.
 #[derive(Default)]
 pub(crate) struct MemoryCache {
     pub entries: std::collections::BTreeMap<String, Vec<u8>>,
+    /// Puts under [`crate::CACHE_KEY_PREFIX`] (responses and their stamps).
     pub puts: usize,
+}
+
+impl MemoryCache {
+    /// The entries under [`crate::CACHE_KEY_PREFIX`].
+    pub fn responses(&self) -> usize {
+        let keys = self.entries.keys();
+        keys.filter(|k| k.starts_with(crate::CACHE_KEY_PREFIX))
+            .count()
+    }
+
+    /// The keys of the watched queries' records.
+    pub fn watched(&self) -> Vec<&str> {
+        let keys = self.entries.keys().map(String::as_str);
+        keys.filter(|k| k.starts_with(crate::WATCH_KEY_PREFIX))
+            .collect()
+    }
 }
 
 impl crate::cache::ResponseCache for MemoryCache {
@@ -107,10 +124,14 @@ impl crate::cache::ResponseCache for MemoryCache {
         self.entries.get(key).cloned()
     }
     async fn put(&mut self, key: &str, value: &[u8]) {
-        self.puts += 1;
+        self.puts += usize::from(key.starts_with(crate::CACHE_KEY_PREFIX));
         self.entries.insert(key.to_owned(), value.to_vec());
     }
-    async fn remove_all(&mut self, prefix: &str) {
-        self.entries.retain(|k, _| !k.starts_with(prefix));
+    async fn remove(&mut self, key: &str) {
+        self.entries.remove(key);
+    }
+    async fn keys(&mut self, prefix: &str) -> Vec<String> {
+        let keys = self.entries.keys();
+        keys.filter(|k| k.starts_with(prefix)).cloned().collect()
     }
 }
