@@ -2,8 +2,8 @@
 //! recommend components composed in as dependencies, compared with those components' own
 //! HTTP routes on the same data.
 
-use crate::ingest::{KEY, post_json};
-use crate::metrics::{SECRET, admin, call, known_stream, token};
+use crate::ingest::{Db, KEY, post_json};
+use crate::metrics::{SECRET, admin, call, known_stream, mark_kept_responses, token};
 use crate::recommend::{known_platform, state_with_models, user};
 use crate::support::*;
 use serde_json::{Value, json};
@@ -125,6 +125,20 @@ fn dashboards_through_graphql_equal_the_metrics_route() {
         assert!(!route["series"].as_array().unwrap().is_empty());
         assert_eq!(got["series"], route["series"], "{name}");
     }
+
+    // The subgraph reads the responses the route keeps: one rewritten is what it returns.
+    mark_kept_responses(&Db::key_value(&host));
+    let kept = graphql(
+        &host,
+        Some(&admin()),
+        DASHBOARD,
+        json!({"d": "OVERVIEW", "from": "2024-05-01", "to": "2024-05-02", "g": "DAY"}),
+    );
+    assert_eq!(
+        kept["data"]["getDashboardMetrics"]["series"],
+        json!([]),
+        "{kept}"
+    );
 
     // Errors carry the standard codes and say what is wrong.
     let student = token(json!({"sub": "stu-1", "role": "student"}));

@@ -490,7 +490,7 @@ fn the_cron_run_that_changes_the_metrics_renders_the_dashboards_read_before() {
 }
 
 /// Rewrites every kept JSON response after its stamp to an empty one marked `"kept": true`.
-fn mark_kept_responses(kv: &Db) {
+pub(crate) fn mark_kept_responses(kv: &Db) {
     kv.rows(
         "UPDATE spin_key_value SET value = CAST(substr(CAST(value AS TEXT), 1, \
          instr(CAST(value AS TEXT), char(10))) || ',\"timeZone\":\"UTC\",\"granularity\":\"day\",\

@@ -4,7 +4,8 @@
 //! importing component verifies that its caller is an admin.
 //!
 //! The functions are synchronous, as the interface declares them, so they run on
-//! [`SyncSpinStore`], driven by [`sql_store::run_ready`], as the cron export does.
+//! [`SyncSpinStore`], driven by [`sql_store::run_ready`], as the cron export does. The read
+//! goes through the route's kept responses ([`SyncKvCache`], `wasi:keyvalue`).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -38,7 +39,8 @@ impl Guest for Dashboards {
                 metrics::ensure_schema(store).await?;
                 SCHEMA_READY.store(true, Ordering::Release);
             }
-            metrics::read_dashboard(store, &query).await
+            let mut cache = SyncKvCache::open();
+            metrics::read_dashboard_typed_cached(store, &mut cache, &query, Utc::now()).await
         })?;
         Ok(Dashboard {
             dashboard: dashboard_type(response.dashboard),

@@ -71,7 +71,7 @@ mod read_store_tests;
 
 pub use cache::{
     BodyEncoding, CACHE_KEY_PREFIX, ResponseCache, cache_key, read_dashboard_cached,
-    read_dashboard_json_cached,
+    read_dashboard_json_cached, read_dashboard_typed_cached,
 };
 pub use catalog::{Dashboard, METRICS, MetricKind, MetricSpec};
 pub use error::{ConfigError, MetricsError, RequestError};

@@ -10,7 +10,9 @@ use events::AnalyticsEvent;
 use proptest::prelude::*;
 use serde_json::Number;
 
-use crate::cache::{BodyEncoding, read_dashboard_cached, read_dashboard_json_cached};
+use crate::cache::{
+    BodyEncoding, read_dashboard_cached, read_dashboard_json_cached, read_dashboard_typed_cached,
+};
 use crate::catalog::{BREAKDOWN_KEYS, Dashboard, metric};
 use crate::gzip::gunzip;
 use crate::read::DashboardQuery;
@@ -167,6 +169,14 @@ fn every_read_equals_the_stored_rows() {
                             puts.push(cache.puts);
                         }
                         assert!(puts[1] > puts[0] && puts[2] == puts[1], "{puts:?}");
+                        let typed =
+                            read_dashboard_typed_cached(&mut store, &mut cache, &query, now)
+                                .await
+                                .expect("typed");
+                        assert!(
+                            typed == read && cache.puts == puts[2],
+                            "{dashboard:?} {text}"
+                        );
                         let gzip = read_dashboard_cached(
                             &mut store,
                             &mut cache,

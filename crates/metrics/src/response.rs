@@ -30,7 +30,7 @@ pub struct DashboardResponse {
 }
 
 /// The points of one metric with one set of dimensions.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Series {
     /// The metric, e.g. `revenue_net`.
@@ -42,7 +42,7 @@ pub struct Series {
 }
 
 /// One bucket's value.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Point {
     /// The bucket's first instant, RFC 3339 in the request's zone.
     pub timestamp: String,
