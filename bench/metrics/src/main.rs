@@ -15,7 +15,9 @@
 //!    year of daily series for every dashboard, p50 and p99, against the baseline query for
 //!    the same series; then the same through the route's response cache
 //!    (`read_dashboard_json_cached` over a key-value file laid out as Spin's): the first
-//!    read, which renders and keeps the response, and the reads it serves.
+//!    read, which renders and keeps the response, and the reads it serves; then what a run
+//!    that changes the metrics adds to render the five dashboards just read again
+//!    (`render_watched_dashboards`), and the first read of each after it.
 //!
 //! The generated base is cached in `--dir` (a pristine copy and the increment), so re-runs
 //! skip the generation; `--no-cache` regenerates and keeps nothing.
@@ -351,8 +353,59 @@ async fn read_every_dashboard(
             }
         }
     }
+    watched_after_a_change(store, &mut responses, &query_string, lines).await?;
     check_dau(store, &query_string, &year).await?;
     store.clear();
+    Ok(())
+}
+
+/// After the reads above, every dashboard is watched: times what a run that changes the
+/// metrics adds to render them again (the version is bumped by hand, as such a run sets
+/// it), and the first read of each after it, which the cache serves.
+async fn watched_after_a_change(
+    store: &mut Timed,
+    responses: &mut Responses,
+    query_string: &str,
+    lines: &mut Vec<Line>,
+) -> Result<()> {
+    let settings = Settings::default();
+    let bump = "UPDATE metric_version SET version = version || '+' WHERE id = 1";
+    store.execute(bump, &[]).await?;
+    let started = Instant::now();
+    let report =
+        metrics::render_watched_dashboards(store, responses, &settings, Utc::now()).await?;
+    let rendering = started.elapsed();
+    anyhow::ensure!(
+        report.rendered == Dashboard::ALL.len(),
+        "rendered {} watched dashboards, not {}",
+        report.rendered,
+        Dashboard::ALL.len()
+    );
+    lines.push(Line::new(
+        format!(
+            "rendering the {} watched dashboards, in a run that changed the metrics",
+            report.rendered
+        ),
+        rendering,
+        None,
+    ));
+    for dashboard in Dashboard::ALL {
+        let query =
+            DashboardQuery::parse(dashboard.path(), Some(query_string), Utc::now(), &settings)?;
+        let started = Instant::now();
+        let body =
+            metrics::read_dashboard_json_cached(store, responses, &query, Utc::now()).await?;
+        let first = started.elapsed();
+        anyhow::ensure!(
+            body == metrics::read_dashboard_json(store, &query).await?,
+            "the first read after the run differs from the rendered one"
+        );
+        lines.push(Line::new(
+            format!("read {} after that run, the first", dashboard.path()),
+            first,
+            None,
+        ));
+    }
     Ok(())
 }
 
