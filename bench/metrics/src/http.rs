@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 use bench_client::{Host, percentiles};
-use metrics::Dashboard;
+use metrics::{Dashboard, SqlStore};
 
 /// One dashboard's reads over HTTP.
 pub struct RouteTimes {
@@ -26,17 +26,30 @@ pub struct RouteTimes {
     pub gzip: (Duration, Duration),
     /// The JSON's size and its gzip's, in bytes.
     pub sizes: (usize, usize),
+    /// The first read after a run that changed the metrics, as JSON and as gzip.
+    pub after_change: (Duration, Duration),
+}
+
+/// What the route did over HTTP.
+pub struct HttpTimes {
+    pub dashboards: Vec<(Dashboard, RouteTimes)>,
+    /// `POST /metrics/refresh` after the metrics' version changed: a run that renders every
+    /// dashboard read above, as JSON and as gzip.
+    pub refresh_rendering: Duration,
 }
 
 /// Times `n` reads of every dashboard (after 5 untimed ones) with `query_string`, on the
-/// store at `db`, with the host binary `host`. The host's state goes to `dir/http`.
-pub fn time_route(
+/// store at `db` (open as `store`), with the host binary `host`. The host's state goes to
+/// `dir/http`. Then bumps the metrics' version, as a run that changes them does, and times
+/// the refresh that renders the dashboards read and the first read of each after it.
+pub async fn time_route(
     host: &Path,
+    store: &mut impl SqlStore,
     db: &Path,
     dir: &Path,
     query_string: &str,
     n: usize,
-) -> Result<Vec<(Dashboard, RouteTimes)>> {
+) -> Result<HttpTimes> {
     let state = dir.join("http");
     if state.exists() {
         std::fs::remove_dir_all(&state)?;
@@ -130,10 +143,29 @@ pub fn time_route(
                 gzip_first,
                 gzip: percentiles(&mut times),
                 sizes: (body.len(), compressed.len()),
+                after_change: (Duration::ZERO, Duration::ZERO),
             },
         ));
     }
-    Ok(out)
+
+    let bump = "UPDATE metric_version SET version = version || '+' WHERE id = 1";
+    store.execute(bump, &[]).await?;
+    let (refresh_rendering, _) = app.call_text("POST", "/metrics/refresh", &token)?;
+    for (dashboard, times) in &mut out {
+        let path = format!("/metrics/{}?{query_string}", dashboard.path());
+        let (json, text) = app.call_text("GET", &path, &token)?;
+        let (gzip, bytes) = app.get_gzip(&path, &token)?;
+        // The JSON's size is the same after the change (its `refreshedAt` is as long).
+        ensure!(
+            text.len() == times.sizes.0 && !bytes.is_empty(),
+            "{path}: another body"
+        );
+        times.after_change = (json, gzip);
+    }
+    Ok(HttpTimes {
+        dashboards: out,
+        refresh_rendering,
+    })
 }
 
 /// A port that was free a moment ago.

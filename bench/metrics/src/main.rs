@@ -264,11 +264,16 @@ async fn read_every_dashboard(
     ];
     let query_string = format!("from={from}&to={to}");
     let mut responses = Responses::open(&args.dir.join("responses.db")).await?;
-    let mut over_http = match &args.host {
-        Some(host) => http::time_route(host, db, &args.dir, &query_string, args.reads)?,
-        None => Vec::new(),
+    let mut over_http = Vec::new().into_iter();
+    if let Some(host) = &args.host {
+        let times = http::time_route(host, store, db, &args.dir, &query_string, args.reads).await?;
+        lines.push(Line::new(
+            "POST /metrics/refresh over HTTP after a change: renders the dashboards read (JSON and gzip)",
+            times.refresh_rendering,
+            None,
+        ));
+        over_http = times.dashboards.into_iter();
     }
-    .into_iter();
     for dashboard in Dashboard::ALL {
         let times = reads(store, &mut responses, dashboard, &query_string, args.reads).await?;
         let sql = baseline::sql(Some(dashboard));
@@ -347,6 +352,16 @@ async fn read_every_dashboard(
                     format!("GET /metrics/{name} over HTTP, gzip, then p99"),
                     route.gzip.1,
                     base.1,
+                ),
+                (
+                    format!("GET /metrics/{name} over HTTP after that refresh, the first"),
+                    route.after_change.0,
+                    base.0,
+                ),
+                (
+                    format!("GET /metrics/{name} over HTTP after that refresh, gzip, the first"),
+                    route.after_change.1,
+                    base.0,
                 ),
             ] {
                 lines.push(Line::new(step, engine, Some(base)));
