@@ -67,9 +67,9 @@ pub enum BodyEncoding {
 /// from the cache, and one rendered now is kept in it. Each encoding is kept apart, so a
 /// read takes only the bytes it sends: the JSON's tail, or its deflate stream.
 ///
-/// A read that renders also records its query as watched at `now`, so that the runs of
-/// the next day render it again as soon as they change the metrics
-/// ([`crate::render_watched_dashboards`]).
+/// Each read also records its query as watched at `now` (a small key, written at most
+/// once an hour per query), so that the runs of the next day render it again as soon as
+/// they change the metrics ([`crate::render_watched_dashboards`]).
 pub async fn read_dashboard_cached<S: SqlStore, C: ResponseCache>(
     store: &mut S,
     cache: &mut C,
@@ -89,6 +89,7 @@ pub async fn read_dashboard_cached<S: SqlStore, C: ResponseCache>(
     let key = cache_key(query);
     let gzip_key = format!("{key}.gz");
     let stamp = format!("{BUILD}@{version}\n");
+    watch(cache, query, encoding, now).await;
     if encoding == BodyEncoding::Gzip
         && let Some(entry) = cache.get(&gzip_key).await
         && let Some(deflated) = entry
@@ -108,13 +109,11 @@ pub async fn read_dashboard_cached<S: SqlStore, C: ResponseCache>(
         Some(tail) => tail,
         None => {
             forget_stale(cache, &stamp).await;
-            watch(cache, query, BodyEncoding::Identity, now).await;
             rendered = render_entry(store, cache, query, &stamp).await?;
             &rendered[stamp.len()..]
         }
     };
     if encoding == BodyEncoding::Gzip {
-        watch(cache, query, BodyEncoding::Gzip, now).await;
         let deflated = keep_deflated(cache, &gzip_key, &stamp, tail).await;
         return Ok(gzip_joined(&head, &deflated));
     }

@@ -2,10 +2,9 @@
 //!
 //! A run that changes the metrics makes every kept response stale, so without this the next
 //! read of each dashboard would render it: up to 150 ms for a year of daily leaderboards at
-//! 10M events, after every cron tick that folds new events. A read that renders records its
-//! query (and whether it was asked for gzip); each run that changes the metrics then renders
-//! the queries read in the last day again, so the admins' next reads are served from the
-//! cache.
+//! 10M events, after every cron tick that folds new events. A read records its query (and
+//! whether it was asked for gzip); each run that changes the metrics then renders the
+//! queries read in the last day again, so the admins' next reads are served from the cache.
 
 use std::collections::BTreeMap;
 
@@ -25,8 +24,12 @@ use crate::store::SqlStore;
 /// The prefix of the watched queries' records.
 pub const WATCH_KEY_PREFIX: &str = "metrics-watch/";
 
-/// How long after the read that last rendered it a query is rendered by each run.
+/// How long after its last read a query is rendered by each run.
 pub const WATCH_FOR: TimeDelta = TimeDelta::hours(24);
+
+/// A read rewrites its query's record only if it is older than this: most reads only look
+/// at it.
+const RENEW_AFTER: TimeDelta = TimeDelta::hours(1);
 
 /// At most this many queries are rendered per run, the most recently read; the others are
 /// forgotten until they are read again.
@@ -57,7 +60,8 @@ pub struct WatchReport {
     pub forgotten: usize,
 }
 
-/// Records that `query` was read and rendered at `now`, as `encoding`.
+/// Records that `query` was read at `now`, as `encoding`, unless a read in the last
+/// [`RENEW_AFTER`] did.
 pub(crate) async fn watch<C: ResponseCache>(
     cache: &mut C,
     query: &DashboardQuery,
@@ -75,6 +79,14 @@ pub(crate) async fn watch<C: ResponseCache>(
     );
     if encoding == BodyEncoding::Gzip {
         key.push_str(".gz");
+    }
+    let recent = cache
+        .get(&key)
+        .await
+        .and_then(|value| serde_json::from_slice::<Watched>(&value).ok())
+        .is_some_and(|r| now.timestamp() - r.read_at < RENEW_AFTER.num_seconds());
+    if recent {
+        return;
     }
     // A map of strings always serializes.
     let value = serde_json::to_vec(&record).unwrap_or_default();
@@ -208,7 +220,8 @@ mod tests {
                     .await
                     .expect("read");
             }
-            assert_eq!(cache.watched().len(), 2 + 1, "{:?}", cache.watched());
+            // One record each, the gzip one under its own key.
+            assert_eq!(cache.watched().len(), 2, "{:?}", cache.watched());
 
             // A run that changes the metrics renders both, in the encodings they were read in.
             let later = at("2024-06-01T00:01:00Z");
@@ -287,6 +300,42 @@ mod tests {
             let report = report.await.expect("render");
             assert_eq!((report.rendered, report.forgotten), (0, MAX_WATCHED));
             assert!(cache.watched().is_empty());
+        });
+    }
+
+    #[test]
+    fn every_read_keeps_its_query_watched_writing_at_most_once_an_hour() {
+        block_on(async {
+            let settings = Settings::default();
+            let mut store = TestStore::new().await;
+            let mut cache = MemoryCache::default();
+            let day_one = at("2024-06-01T08:00:00Z");
+            ingest_and_refresh(&mut store, "b1", &settings, day_one).await;
+            let q = query("from=2024-05-01", day_one, &settings);
+            let read_at = async |store: &mut TestStore, cache: &mut MemoryCache, now| {
+                read_dashboard_cached(store, cache, &q, BodyEncoding::Identity, now)
+                    .await
+                    .expect("read");
+                let record = &cache.entries[cache.watched()[0]];
+                serde_json::from_slice::<Watched>(record)
+                    .expect("record")
+                    .read_at
+            };
+            let first = read_at(&mut store, &mut cache, day_one).await;
+            // Served from the cache; within the hour the record is only looked at.
+            let soon = read_at(&mut store, &mut cache, day_one + TimeDelta::minutes(59)).await;
+            assert_eq!(soon, first);
+            // Later, a read served from the cache renews it: a day after the first read, the
+            // query is still watched.
+            let later = day_one + TimeDelta::hours(23);
+            assert_eq!(
+                read_at(&mut store, &mut cache, later).await,
+                later.timestamp()
+            );
+            let next_day = day_one + TimeDelta::hours(30);
+            ingest_and_refresh(&mut store, "b2", &settings, next_day).await;
+            let report = render_watched_dashboards(&mut store, &mut cache, &settings, next_day);
+            assert_eq!(report.await.expect("render").rendered, 1);
         });
     }
 
