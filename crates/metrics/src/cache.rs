@@ -244,34 +244,17 @@ pub(crate) fn digest_key(prefix: &str, value: &serde_json::Value) -> String {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use chrono::{DateTime, Utc};
-    use serde_json::json;
 
     use super::*;
     use crate::gzip::gunzip;
     use crate::refresh::{ensure_schema, refresh};
     use crate::response::read_dashboard_json;
     use crate::settings::Settings;
-    use crate::test_support::{MemoryCache, TestStore, block_on, event};
-
-    fn at(text: &str) -> DateTime<Utc> {
-        text.parse().expect("instant")
-    }
+    use crate::test_support::{MemoryCache, TestStore, at, block_on, math_booking};
 
     /// When the tests' reads are asked.
     fn now() -> DateTime<Utc> {
         at("2024-06-01T00:05:00Z")
-    }
-
-    fn booking(id: &str, day: &str) -> events::AnalyticsEvent {
-        let at = format!("{day}T10:00:00Z");
-        event(
-            id,
-            "u1",
-            "session_booked",
-            &at,
-            json!({"sessionId": id, "tutorId": "t1",
-            "subject": "math", "durationMinutes": 60}),
-        )
     }
 
     fn query(text: &str) -> DashboardQuery {
@@ -310,7 +293,7 @@ mod tests {
             read_checked(&mut store, &mut cache, &q).await;
             assert_eq!((cache.puts, cache.responses()), (0, 0));
 
-            store.ingest(&[booking("b1", "2024-05-01")]).await;
+            store.ingest(&[math_booking("b1", "2024-05-01")]).await;
             refresh(&mut store, &settings, at("2024-06-01T00:00:00Z"))
                 .await
                 .expect("refresh");
@@ -333,7 +316,7 @@ mod tests {
             assert_eq!(cache.puts, 2);
 
             // New events change the version: the stale entry is not served.
-            store.ingest(&[booking("b2", "2024-05-01")]).await;
+            store.ingest(&[math_booking("b2", "2024-05-01")]).await;
             refresh(&mut store, &settings, at("2024-06-01T00:02:00Z"))
                 .await
                 .expect("refresh");
@@ -357,7 +340,7 @@ mod tests {
         block_on(async {
             let mut store = TestStore::new().await;
             let mut cache = MemoryCache::default();
-            store.ingest(&[booking("b1", "2024-05-01")]).await;
+            store.ingest(&[math_booking("b1", "2024-05-01")]).await;
             let report = refresh(&mut store, &Settings::default(), at("2024-06-01T00:00:00Z"))
                 .await
                 .expect("refresh");
@@ -416,7 +399,7 @@ mod tests {
             assert_eq!(gunzip(&body), json.as_bytes());
             assert_eq!(cache.puts, 0);
 
-            store.ingest(&[booking("b1", "2024-05-01")]).await;
+            store.ingest(&[math_booking("b1", "2024-05-01")]).await;
             refresh(&mut store, &settings, at("2024-06-01T00:00:00Z"))
                 .await
                 .expect("refresh");

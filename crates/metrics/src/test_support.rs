@@ -95,6 +95,19 @@ pub(crate) fn event(
     }
 }
 
+/// An RFC 3339 instant.
+pub(crate) fn at(text: &str) -> DateTime<Utc> {
+    text.parse().expect("instant")
+}
+
+/// `u1` books an hour of math with `t1` at 10:00 UTC on `day` (`2024-05-01`).
+pub(crate) fn math_booking(id: &str, day: &str) -> AnalyticsEvent {
+    let at = format!("{day}T10:00:00Z");
+    let properties = serde_json::json!({"sessionId": id, "tutorId": "t1",
+        "subject": "math", "durationMinutes": 60});
+    event(id, "u1", "session_booked", &at, properties)
+}
+
 /// A cache in memory that counts the responses it was asked to keep.
 #[derive(Default)]
 pub(crate) struct MemoryCache {

@@ -158,29 +158,13 @@ pub async fn render_watched_dashboards<S: SqlStore, C: ResponseCache>(
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
-    use serde_json::json;
 
     use super::*;
     use crate::cache::read_dashboard_cached;
     use crate::gzip::gunzip;
     use crate::refresh::refresh;
     use crate::response::read_dashboard_json;
-    use crate::test_support::{MemoryCache, TestStore, block_on, event};
-
-    fn at(text: &str) -> DateTime<Utc> {
-        text.parse().expect("instant")
-    }
-
-    fn booking(id: &str, day: &str) -> events::AnalyticsEvent {
-        let at = format!("{day}T10:00:00Z");
-        event(
-            id,
-            "u1",
-            "session_booked",
-            &at,
-            json!({"sessionId": id, "tutorId": "t1", "subject": "math", "durationMinutes": 60}),
-        )
-    }
+    use crate::test_support::{MemoryCache, TestStore, at, block_on, math_booking};
 
     fn query(text: &str, now: DateTime<Utc>, settings: &Settings) -> DashboardQuery {
         DashboardQuery::parse("tutoring", Some(text), now, settings).expect("query")
@@ -192,7 +176,7 @@ mod tests {
         settings: &Settings,
         now: DateTime<Utc>,
     ) {
-        store.ingest(&[booking(id, "2024-05-01")]).await;
+        store.ingest(&[math_booking(id, "2024-05-01")]).await;
         let report = refresh(store, settings, now).await;
         assert!(report.expect("refresh").changed());
     }
