@@ -23,7 +23,8 @@ use crate::response::{
 use crate::store::SqlStore;
 use crate::watch::watch;
 
-/// Where rendered responses are kept: Spin's key-value store, in the component.
+/// Where rendered responses, and the queries read ([`crate::WATCH_KEY_PREFIX`]), are kept:
+/// Spin's key-value store, in the component.
 ///
 /// A cache is an optimization, never a source of failure: an implementation that cannot
 /// reach its store answers `None` and drops writes.
