@@ -8,7 +8,7 @@
 //! interface's), which may not block on asynchronous imports.
 
 use chrono::{DateTime, Utc};
-use metrics::{ResponseCache, Settings, SqlStore};
+use metrics::{RefreshReport, ResponseCache, Settings, SqlStore};
 use spin_sdk::key_value::Store;
 
 use crate::wasi_key_value::Bucket;
@@ -111,14 +111,19 @@ impl ResponseCache for SyncKvCache {
 }
 
 /// After a refresh: renders the dashboards admins read in the last day, if the run changed
-/// the metrics ([`metrics::render_watched_dashboards`]). A failure is logged: the run itself
-/// succeeded, and the next read renders what this did not.
+/// the metrics ([`metrics::render_watched_dashboards`]) and has caught up (while a backlog
+/// is folded, each run would render them again for nothing). A failure is logged: the run
+/// itself succeeded, and the next read renders what this did not.
 pub async fn render_watched<S: SqlStore, C: ResponseCache>(
+    report: &RefreshReport,
     store: &mut S,
     cache: &mut C,
     settings: &Settings,
     now: DateTime<Utc>,
 ) {
+    if report.more_pending {
+        return;
+    }
     match metrics::render_watched_dashboards(store, cache, settings, now).await {
         Ok(report) if report.rendered + report.forgotten > 0 => println!(
             "metrics: rendered {} watched dashboard responses, forgot {} queries",

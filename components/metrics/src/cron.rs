@@ -42,8 +42,7 @@ impl Guest for MetricsCron {
     }
 }
 
-/// One run, then the watched dashboards rendered if it changed the metrics and has caught
-/// up (while a backlog is folded, each run would render them again for nothing).
+/// One run, then the watched dashboards rendered ([`render_watched`]).
 fn refresh() -> Result<metrics::RefreshReport, String> {
     let settings = sql_store::run_ready(Config::load_settings())
         .map_err(|e| e.to_string())?
@@ -54,12 +53,10 @@ fn refresh() -> Result<metrics::RefreshReport, String> {
     let report = sql_store::run_ready(metrics::refresh(&mut store, &settings, now))
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
-    if !report.more_pending {
-        let mut cache = SyncKvCache::open();
-        let render = render_watched(&mut store, &mut cache, &settings, now);
-        if let Err(e) = sql_store::run_ready(render) {
-            eprintln!("metrics cron: rendering the watched dashboards: {e}");
-        }
+    let mut cache = SyncKvCache::open();
+    let render = render_watched(&report, &mut store, &mut cache, &settings, now);
+    if let Err(e) = sql_store::run_ready(render) {
+        eprintln!("metrics cron: rendering the watched dashboards: {e}");
     }
     store.release();
     Ok(report)

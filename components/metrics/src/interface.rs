@@ -75,9 +75,8 @@ impl Guest for Dashboards {
         let report = with_store(async |store| {
             let now = Utc::now();
             let report = metrics::refresh(store, &settings, now).await?;
-            if !report.more_pending {
-                render_watched(store, &mut SyncKvCache::open(), &settings, now).await;
-            }
+            let mut cache = SyncKvCache::open();
+            render_watched(&report, store, &mut cache, &settings, now).await;
             Ok(report)
         })?;
         Ok(RefreshReport {

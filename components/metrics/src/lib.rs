@@ -105,10 +105,8 @@ async fn serve(req: &Request) -> Result<http::Response<Vec<u8>>, Failure> {
         }
         Operation::Refresh => {
             let report = metrics::refresh(&mut store, &config.settings, now).await?;
-            if !report.more_pending {
-                let mut cache = KvCache::open().await;
-                cache::render_watched(&mut store, &mut cache, &config.settings, now).await;
-            }
+            let mut cache = KvCache::open().await;
+            cache::render_watched(&report, &mut store, &mut cache, &config.settings, now).await;
             json(200, &report).map(String::into_bytes)
         }
     };
