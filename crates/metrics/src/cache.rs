@@ -178,8 +178,9 @@ pub async fn read_dashboard_typed_cached<S: SqlStore, C: ResponseCache>(
         time_zone: String,
         series: Vec<Series>,
     }
-    let json = read_dashboard_json_cached(store, cache, query, now).await?;
-    match serde_json::from_str::<Parsed>(&json) {
+    // Parsed from the bytes: serde checks the UTF-8 of what it reads.
+    let json = read_dashboard_cached(store, cache, query, BodyEncoding::Identity, now).await?;
+    match serde_json::from_slice::<Parsed>(&json) {
         Ok(parsed) => Ok(DashboardResponse {
             dashboard: query.dashboard,
             refreshed_at: parsed.refreshed_at,

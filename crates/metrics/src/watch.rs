@@ -80,10 +80,8 @@ pub(crate) async fn watch<C: ResponseCache>(
     if encoding == BodyEncoding::Gzip {
         key.push_str(".gz");
     }
-    let recent = cache
-        .get(&key)
+    let recent = read_record(cache, &key)
         .await
-        .and_then(|value| serde_json::from_slice::<Watched>(&value).ok())
         .is_some_and(|r| now.timestamp() - r.read_at < RENEW_AFTER.num_seconds());
     if recent {
         return;
@@ -91,6 +89,12 @@ pub(crate) async fn watch<C: ResponseCache>(
     // A map of strings always serializes.
     let value = serde_json::to_vec(&record).unwrap_or_default();
     cache.put(&key, &value).await;
+}
+
+/// The record under `key`, if there is a readable one.
+async fn read_record<C: ResponseCache>(cache: &mut C, key: &str) -> Option<Watched> {
+    let value = cache.get(key).await?;
+    serde_json::from_slice(&value).ok()
 }
 
 /// Renders the watched queries' responses at the metrics' current version and keeps them,
@@ -115,10 +119,8 @@ pub async fn render_watched_dashboards<S: SqlStore, C: ResponseCache>(
     // Each query's record, by its key without `.gz`, and whether it is read as gzip too.
     let mut watched: BTreeMap<String, (Watched, bool)> = BTreeMap::new();
     for key in cache.keys(WATCH_KEY_PREFIX).await {
-        let record = cache
-            .get(&key)
+        let record = read_record(cache, &key)
             .await
-            .and_then(|value| serde_json::from_slice::<Watched>(&value).ok())
             .filter(|r| now.timestamp() - r.read_at <= WATCH_FOR.num_seconds());
         let Some(record) = record else {
             cache.remove(&key).await;
