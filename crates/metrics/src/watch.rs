@@ -172,6 +172,13 @@ mod tests {
         DashboardQuery::parse("tutoring", Some(text), now, settings).expect("query")
     }
 
+    /// A store with one booking, refreshed at `now`, and an empty cache.
+    async fn refreshed(settings: &Settings, now: DateTime<Utc>) -> (TestStore, MemoryCache) {
+        let mut store = TestStore::new().await;
+        ingest_and_refresh(&mut store, "b1", settings, now).await;
+        (store, MemoryCache::default())
+    }
+
     async fn ingest_and_refresh(
         store: &mut TestStore,
         id: &str,
@@ -187,10 +194,8 @@ mod tests {
     fn the_runs_that_change_the_metrics_render_the_dashboards_read_since() {
         block_on(async {
             let settings = Settings::default();
-            let mut store = TestStore::new().await;
-            let mut cache = MemoryCache::default();
             let now = at("2024-06-01T00:00:00Z");
-            ingest_and_refresh(&mut store, "b1", &settings, now).await;
+            let (mut store, mut cache) = refreshed(&settings, now).await;
             // Nothing is watched yet: nothing to render.
             let report = render_watched_dashboards(&mut store, &mut cache, &settings, now).await;
             assert_eq!(report.expect("render"), WatchReport::default());
@@ -247,10 +252,8 @@ mod tests {
     fn a_query_is_watched_for_a_day_and_the_most_recently_read_first() {
         block_on(async {
             let settings = Settings::default();
-            let mut store = TestStore::new().await;
-            let mut cache = MemoryCache::default();
             let day_one = at("2024-06-01T08:00:00Z");
-            ingest_and_refresh(&mut store, "b1", &settings, day_one).await;
+            let (mut store, mut cache) = refreshed(&settings, day_one).await;
             // Read on day one, a minute apart: the first is the oldest.
             let queries: Vec<DashboardQuery> = (1..=MAX_WATCHED + 1)
                 .map(|day| query(&format!("from=2024-05-{day:02}"), day_one, &settings))
@@ -293,10 +296,8 @@ mod tests {
     fn every_read_keeps_its_query_watched_writing_at_most_once_an_hour() {
         block_on(async {
             let settings = Settings::default();
-            let mut store = TestStore::new().await;
-            let mut cache = MemoryCache::default();
             let day_one = at("2024-06-01T08:00:00Z");
-            ingest_and_refresh(&mut store, "b1", &settings, day_one).await;
+            let (mut store, mut cache) = refreshed(&settings, day_one).await;
             let q = query("from=2024-05-01", day_one, &settings);
             let read_at = async |store: &mut TestStore, cache: &mut MemoryCache, now| {
                 read_dashboard_cached(store, cache, &q, BodyEncoding::Identity, now)
@@ -329,10 +330,8 @@ mod tests {
     fn a_default_range_is_rendered_as_of_the_run_and_a_dropped_zone_is_forgotten() {
         block_on(async {
             let settings = Settings::from_variables(Some("Europe/Paris"), None).expect("settings");
-            let mut store = TestStore::new().await;
-            let mut cache = MemoryCache::default();
             let day_one = at("2024-06-01T08:00:00Z");
-            ingest_and_refresh(&mut store, "b1", &settings, day_one).await;
+            let (mut store, mut cache) = refreshed(&settings, day_one).await;
             let read = async |store: &mut TestStore, cache: &mut MemoryCache, q| {
                 read_dashboard_cached(store, cache, q, BodyEncoding::Identity, day_one)
                     .await
