@@ -17,7 +17,10 @@
 //!    (`exact_below = usize::MAX`) and the on-demand requests and library generation again,
 //!    for other students; the ratios index / exact.
 //!
-//! Requests are sequential, one client, one keep-alive connection: latency, not load.
+//! Requests are sequential, one client, one keep-alive connection: latency, not load. Each
+//! on-demand phase (5 and 6) runs on a newly started host, so both see component instances
+//! start at the same requests: the first, then one every `--max-instance-reuse-count` (128
+//! by default, as Spin), each with no index shard decoded yet.
 
 mod exact;
 mod platform;
@@ -203,26 +206,25 @@ async fn main() -> Result<()> {
     );
     let index_rate = (!args.reuse).then_some(index_rate);
 
-    let host = Host::start(
-        &args.host,
-        &args.manifest,
-        &args.dir,
-        args.port,
-        SECRET,
-        &args.host_args,
-    )?;
-    let admin = host.token("admin-1", "admin")?;
-    let get = |user: &str, suffix: &str| -> Result<(Duration, serde_json::Value)> {
-        let token = host.token(user, "student")?;
-        host.call("GET", &format!("/recommendations/{user}{suffix}"), &token)
+    let start_host = || {
+        Host::start(
+            &args.host,
+            &args.manifest,
+            &args.dir,
+            args.port,
+            SECRET,
+            &args.host_args,
+        )
     };
+    let mut host = start_host()?;
+    let admin = host.token("admin-1", "admin")?;
     for user in &warm[..10] {
-        get(user, "")?;
-        get(&stored[0], "")?;
+        get(&host, user, "")?;
+        get(&host, &stored[0], "")?;
     }
     let mut reads = Vec::with_capacity(args.reads);
     for i in 0..args.reads {
-        let (d, body) = get(&stored[i % stored.len()], "")?;
+        let (d, body) = get(&host, &stored[i % stored.len()], "")?;
         if body["recommendedTutorIds"]
             .as_array()
             .is_none_or(Vec::is_empty)
@@ -239,21 +241,10 @@ async fn main() -> Result<()> {
         ms(read99)
     );
 
-    let on_demand_times = |users: &[String]| -> Result<(Duration, Duration)> {
-        let mut times = Vec::with_capacity(users.len());
-        for user in users {
-            let (d, body) = get(user, "")?;
-            if body["recommendedTutorIds"]
-                .as_array()
-                .is_none_or(Vec::is_empty)
-            {
-                bail!("an empty generated recommendation: {body}");
-            }
-            times.push(d);
-        }
-        Ok(percentiles(&mut times))
-    };
-    let (gen50, gen99) = on_demand_times(on_demand)?;
+    // A new host for each on-demand phase: see the module's comment.
+    drop(host);
+    host = start_host()?;
+    let (gen50, gen99) = on_demand_times(&host, on_demand)?;
     println!(
         "HTTP on-demand generation (index), {} students: p50 {} p99 {}",
         on_demand.len(),
@@ -263,7 +254,7 @@ async fn main() -> Result<()> {
 
     let mut lists = Vec::with_capacity(args.reads / 4);
     for i in 0..args.reads / 4 {
-        lists.push(get(&stored[i % stored.len()], "/tutors")?.0);
+        lists.push(get(&host, &stored[i % stored.len()], "/tutors")?.0);
     }
     let (list50, list99) = percentiles(&mut lists);
     println!(
@@ -310,8 +301,9 @@ async fn main() -> Result<()> {
         "flat (exact) index build: {:.2} s",
         t.elapsed().as_secs_f64()
     );
-    get(&warm[10], "")?;
-    let (exact50, exact99) = on_demand_times(on_demand_exact)?;
+    drop(host);
+    host = start_host()?;
+    let (exact50, exact99) = on_demand_times(&host, on_demand_exact)?;
     println!(
         "HTTP on-demand generation (exact), {} students: p50 {} p99 {}; index/exact p50 {:.2} p99 {:.2}",
         on_demand_exact.len(),
@@ -330,6 +322,29 @@ async fn main() -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// `GET /recommendations/{user}{suffix}` as `user` (a student), timed.
+fn get(host: &Host, user: &str, suffix: &str) -> Result<(Duration, serde_json::Value)> {
+    let token = host.token(user, "student")?;
+    host.call("GET", &format!("/recommendations/{user}{suffix}"), &token)
+}
+
+/// p50 and p99 of `GET /recommendations/{user}` for `users`, students with none stored (so
+/// each is generated in the request).
+fn on_demand_times(host: &Host, users: &[String]) -> Result<(Duration, Duration)> {
+    let mut times = Vec::with_capacity(users.len());
+    for user in users {
+        let (d, body) = get(host, user, "")?;
+        if body["recommendedTutorIds"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
+        {
+            bail!("an empty generated recommendation: {body}");
+        }
+        times.push(d);
+    }
+    Ok(percentiles(&mut times))
 }
 
 /// Generates and stores the recommendations of `users` through the library, one after
