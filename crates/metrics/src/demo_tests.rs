@@ -198,11 +198,9 @@ fn no_statement_scans_a_table() {
         crate::refresh::ensure_schema(&mut store)
             .await
             .expect("schema");
-        let mut sqls: Vec<String> = crate::groups::sum_groups()
-            .iter()
-            .chain(&crate::tallies::per_period_groups())
-            .map(|g| crate::groups::insert(&g.select))
-            .collect();
+        let mut sqls = vec![crate::groups::insert(
+            &crate::tallies::leaderboards().select,
+        )];
         sqls.extend([
             crate::windows::ROLLING_DAYS.to_owned(),
             crate::windows::ROLLING_PERIODS.to_owned(),
@@ -211,7 +209,6 @@ fn no_statement_scans_a_table() {
             crate::windows::delete_retention("day"),
             crate::windows::DELETE_ROLLING_DAYS.to_owned(),
             crate::groups::DELETE.to_owned(),
-            crate::groups::SUM_OF_DAYS.to_owned(),
             crate::facts::joined_cohorts(),
             crate::tallies::APPLY.to_owned(),
             crate::tallies::PRUNE.to_owned(),
@@ -225,6 +222,7 @@ fn no_statement_scans_a_table() {
         ]);
         sqls.extend(crate::newly_active::add_retention("day"));
         sqls.extend(crate::tallies::build());
+        sqls.push(crate::tallies::counted_from_tallies());
         sqls.extend(crate::tallies::deltas(1));
         sqls.extend(crate::groups::derived().into_iter().map(|(_, s)| s));
         sqls.extend(crate::facts::touches());

@@ -1,10 +1,11 @@
-//! The SQL that recomputes metrics for a list of buckets from the fact tables, from the day
-//! rows (sums), or from other metrics of the same bucket (derived).
+//! The SQL that recomputes metrics for a list of buckets: the per-period metrics from their
+//! tallies (`tallies`) and the derived metrics from other metrics of the same bucket, and
+//! the shared pieces of the statements that tally facts.
 //!
 //! Every statement takes `?1` zone, `?2` granularity and `?3` the buckets as a JSON array of
 //! `[start_ms, end_ms]` pairs; the recomputed rows of those buckets are first deleted
-//! ([`delete`]) and then inserted whole, so a dimension value that no longer applies (a
-//! payment whose subject became known) disappears.
+//! ([`DELETE`]) and then inserted whole, so a dimension value that no longer applies
+//! disappears.
 
 use crate::catalog::{Formula, METRICS, MetricKind};
 
@@ -31,194 +32,9 @@ pub(crate) fn dimensions_json(dims: &[(&str, &str)]) -> String {
     format!("json_object({})", parts.join(", "))
 }
 
-/// The rows of `measures` (metric, `COUNT(*)` or `SUM(...)`) for every dimension set of
-/// `sets`, from one pass over the facts `from`: they are grouped once by bucket and by every
-/// dimension the sets use, and each set sums those groups. A pass per set read a touched
-/// day's facts (and their lookups) once per set.
-fn rollup(from: &str, measures: &[(&str, &str)], sets: &[&[Dim]]) -> String {
-    let mut keys: Vec<&str> = Vec::new();
-    for (_, expr) in sets.iter().copied().flatten() {
-        if !keys.contains(expr) {
-            keys.push(expr);
-        }
-    }
-    let column = |expr: &str| format!("k{}", keys.iter().position(|k| *k == expr).unwrap_or(0));
-    let grouped: String = keys.iter().map(|e| format!(", {e}")).collect();
-    let key_columns: String = keys
-        .iter()
-        .map(|e| format!(", {e} AS {}", column(e)))
-        .collect();
-    let partials: String = measures
-        .iter()
-        .enumerate()
-        .map(|(i, (_, aggregate))| format!(", {aggregate} AS a{i}"))
-        .collect();
-    let mut selects = Vec::new();
-    for (i, (metric, _)) in measures.iter().enumerate() {
-        for dims in sets {
-            let columns: Vec<(&str, String)> = dims.iter().map(|(k, e)| (*k, column(e))).collect();
-            let named: Vec<(&str, &str)> = columns.iter().map(|(k, c)| (*k, c.as_str())).collect();
-            let group: String = named.iter().map(|(_, c)| format!(", {c}")).collect();
-            selects.push(format!(
-                "SELECT '{metric}' AS m, s, {d} AS d, SUM(a{i}) AS v FROM g GROUP BY s{group}",
-                d = dimensions_json(&named)
-            ));
-        }
-    }
-    format!(
-        "SELECT m, s, d, v FROM (WITH g AS MATERIALIZED (SELECT b.start AS s{key_columns}{partials} \
-         {from} GROUP BY b.start{grouped}) {})",
-        selects.join(" UNION ALL ")
-    )
-}
-
-/// Facts of `table` (alias `f`) whose `column` instant falls in a bucket.
-fn within(table: &str, column: &str) -> String {
-    format!("FROM b CROSS JOIN {table} f ON f.{column} >= b.start AND f.{column} < b.stop")
-}
-
 pub(crate) const SUBJECT_OF_PAYMENT: &str = "COALESCE(s.subject, c.subject, 'unknown')";
 pub(crate) const PAYMENT_LOOKUPS: &str = "LEFT JOIN metric_bookings s ON s.session_id = f.session_id \
      LEFT JOIN metric_courses c ON c.course_id = f.course_id";
-
-fn group(metrics: &[&'static str], selects: &[String]) -> FactGroup {
-    FactGroup {
-        metrics: metrics.to_vec(),
-        select: selects.join(" UNION ALL "),
-    }
-}
-
-/// The day-level groups of [`MetricKind::Sum`] metrics.
-pub(crate) fn sum_groups() -> Vec<FactGroup> {
-    let subject: &[Dim] = &[("subject", "f.subject")];
-    let totals: &[Dim] = &[];
-    let bookings = within("metric_bookings", "at_ms");
-    let completed = format!(
-        "{} WHERE f.outcome = 'completed'",
-        within("metric_outcomes", "at_ms")
-    );
-    let cancelled = format!(
-        "{} WHERE f.outcome = 'cancelled'",
-        within("metric_outcomes", "at_ms")
-    );
-    let payments = format!("{} {PAYMENT_LOOKUPS}", within("metric_payments", "at_ms"));
-    let money: [&[Dim]; 3] = [
-        &[("currency", "f.currency")],
-        &[("currency", "f.currency"), ("product", "f.product")],
-        &[("currency", "f.currency"), ("subject", SUBJECT_OF_PAYMENT)],
-    ];
-    let refunds = format!(
-        "{} LEFT JOIN metric_payments p ON p.payment_id = f.payment_id \
-         LEFT JOIN metric_bookings s ON s.session_id = p.session_id \
-         LEFT JOIN metric_courses c ON c.course_id = p.course_id",
-        within("metric_refunds", "at_ms")
-    );
-    let refund_money: [&[Dim]; 3] = [
-        &[("currency", "f.currency")],
-        &[
-            ("currency", "f.currency"),
-            ("product", "COALESCE(p.product, 'unknown')"),
-        ],
-        &[("currency", "f.currency"), ("subject", SUBJECT_OF_PAYMENT)],
-    ];
-    let course: [&[Dim]; 3] = [
-        &[],
-        &[("subject", "COALESCE(c.subject, 'unknown')")],
-        &[("courseId", "f.course_id")],
-    ];
-    let course_lookup = "LEFT JOIN metric_courses c ON c.course_id = f.course_id";
-    let enrolled = format!(
-        "{} {course_lookup}",
-        within("metric_enrollments", "enrolled_ms")
-    );
-    let finished = format!(
-        "{} {course_lookup}",
-        within("metric_enrollments", "completed_ms")
-    );
-    let lessons = format!("{} {course_lookup}", within("metric_lessons", "at_ms"));
-    let reviews = within("metric_reviews", "at_ms");
-    let course_reviews = format!("{reviews} {course_lookup} WHERE f.course_id IS NOT NULL");
-    let both = [totals, subject];
-    let reviewed = [("reviews", "COUNT(*)"), ("rating_sum", "SUM(f.rating)")];
-    vec![
-        group(
-            &["new_registrations"],
-            &[rollup(
-                &within("metric_users", "registered_ms"),
-                &[("new_registrations", "COUNT(*)")],
-                &[totals, &[("role", "f.role")]],
-            )],
-        ),
-        group(
-            &["sessions_booked", "booked_minutes"],
-            &[rollup(
-                &bookings,
-                &[
-                    ("sessions_booked", "COUNT(*)"),
-                    ("booked_minutes", "SUM(f.minutes)"),
-                ],
-                &both,
-            )],
-        ),
-        group(
-            &["sessions_completed", "sessions_cancelled"],
-            &[
-                rollup(&completed, &[("sessions_completed", "COUNT(*)")], &both),
-                rollup(&cancelled, &[("sessions_cancelled", "COUNT(*)")], &both),
-            ],
-        ),
-        group(
-            &["revenue_gross"],
-            &[rollup(
-                &payments,
-                &[("revenue_gross", "SUM(f.amount)")],
-                &money,
-            )],
-        ),
-        group(
-            &["revenue_refunds"],
-            &[rollup(
-                &refunds,
-                &[("revenue_refunds", "SUM(f.amount)")],
-                &refund_money,
-            )],
-        ),
-        group(
-            &["enrollments", "enrollments_completed"],
-            &[rollup(
-                &enrolled,
-                &[
-                    ("enrollments", "COUNT(*)"),
-                    ("enrollments_completed", "SUM(f.completed_ms IS NOT NULL)"),
-                ],
-                &course,
-            )],
-        ),
-        group(
-            &["course_completions"],
-            &[rollup(
-                &finished,
-                &[("course_completions", "COUNT(*)")],
-                &course,
-            )],
-        ),
-        group(
-            &["lesson_completions"],
-            &[rollup(
-                &lessons,
-                &[("lesson_completions", "COUNT(*)")],
-                &course,
-            )],
-        ),
-        group(
-            &["reviews", "rating_sum"],
-            &[
-                rollup(&reviews, &reviewed, &[totals]),
-                rollup(&course_reviews, &reviewed, &course[1..]),
-            ],
-        ),
-    ]
-}
 
 /// Deletes the rows of the metrics named in `?4` (a JSON array) in the buckets of `?3`.
 pub(crate) const DELETE: &str = "DELETE FROM dashboard_metrics WHERE zone = ?1 AND granularity = ?2 \
@@ -269,17 +85,6 @@ pub(crate) fn insert(select: &str) -> String {
          SELECT ?1, ?2, m, s, d, v FROM ({select}) WHERE v IS NOT NULL"
     )
 }
-
-/// Inserts, for the week or month buckets of `?3`, the sums of the day rows of the metrics
-/// named in `?4`.
-pub(crate) const SUM_OF_DAYS: &str = "WITH b AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS start, \
-     json_extract(value, '$[1]') AS stop FROM json_each(?3)) \
-     INSERT INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, dimensions, value) \
-     SELECT ?1, ?2, d.metric_name, b.start, d.dimensions, SUM(d.value) \
-     FROM b CROSS JOIN dashboard_metrics d ON d.zone = ?1 AND d.granularity = 'day' \
-     AND d.metric_name IN (SELECT value FROM json_each(?4)) \
-     AND d.bucket_start >= b.start AND d.bucket_start < b.stop \
-     GROUP BY b.start, d.metric_name, d.dimensions";
 
 fn quoted(names: &[&str]) -> String {
     let q: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
@@ -347,15 +152,8 @@ mod tests {
     #[test]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn groups_cover_the_catalog() {
-        let mut sums: Vec<&str> = sum_groups().into_iter().flat_map(|g| g.metrics).collect();
-        sums.sort_unstable();
-        let mut expected = names_where(|m| m.kind == MetricKind::Sum);
-        expected.sort_unstable();
-        assert_eq!(sums, expected);
-        let mut per: Vec<&str> = crate::tallies::per_period_groups()
-            .into_iter()
-            .flat_map(|g| g.metrics)
-            .collect();
+        let mut per = crate::tallies::leaderboards().metrics;
+        per.push("paying_users");
         per.sort_unstable();
         let mut expected = names_where(|m| m.kind == MetricKind::PerPeriod);
         expected.sort_unstable();
@@ -364,26 +162,17 @@ mod tests {
             derived().len(),
             names_where(|m| matches!(m.kind, MetricKind::Derived(_))).len()
         );
-        for g in sum_groups()
-            .iter()
-            .chain(&crate::tallies::per_period_groups())
-        {
-            for m in &g.metrics {
-                assert!(g.select.contains(&format!("'{m}' AS m")), "{m}");
-            }
+        let boards = crate::tallies::leaderboards();
+        for m in &boards.metrics {
+            assert!(boards.select.contains(&format!("'{m}' AS m")), "{m}");
         }
     }
 
     #[test]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn staging_covers_every_replaced_statement() {
-        let mut inserts: Vec<String> = sum_groups()
-            .iter()
-            .chain(&crate::tallies::per_period_groups())
-            .map(|g| insert(&g.select))
-            .collect();
+        let mut inserts = vec![insert(&crate::tallies::leaderboards().select)];
         inserts.extend(derived().into_iter().map(|(_, sql)| sql));
-        inserts.push(SUM_OF_DAYS.to_owned());
         inserts.push(crate::windows::ROLLING_PERIODS.to_owned());
         for sql in &inserts {
             let staged = staged(sql);
@@ -399,10 +188,7 @@ mod tests {
             dimensions_json(&[("currency", "x"), ("subject", "y")]),
             "json_object('currency', x, 'subject', y)"
         );
-        let boards = crate::tallies::per_period_groups()
-            .into_iter()
-            .map(|g| g.select)
-            .collect::<String>();
+        let boards = crate::tallies::leaderboards().select;
         assert!(boards.contains(
             "json_object('courseId', k, 'currency', json_extract(p, '$.currency'), 'rank'"
         ));

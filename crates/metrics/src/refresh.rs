@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::catalog::{MetricKind, names_where};
 use crate::error::{MetricsError, at};
-use crate::groups::{self, DELETE, SUM_OF_DAYS};
+use crate::groups::{self, DELETE};
 use crate::newly_active::{self, NewActivity};
 use crate::plan::{Touched, ZonePlan};
 use crate::schema::{RESET_STATEMENTS, SCHEMA_STATEMENTS};
@@ -228,7 +228,7 @@ async fn run<S: SqlStore>(
 const RUN_TABLES: [&str; 4] = [
     "metric_touched",
     "metric_touched_cohorts",
-    "metric_deltas",
+    "metric_slot_deltas",
     "metric_new_activity",
 ];
 
@@ -301,7 +301,8 @@ async fn recompute<S: SqlStore>(
     zone: Zone,
     plan: &ZonePlan,
 ) -> Result<(), MetricsError> {
-    let sums = names_where(|m| m.kind == MetricKind::Sum);
+    let counted = tallies::counted();
+    let counted_sql = tallies::counted_from_tallies();
     let derived = groups::derived();
     let zone_name = SqlValue::Text(zone.name().to_owned());
     for (i, g) in Granularity::ALL.into_iter().enumerate() {
@@ -317,29 +318,23 @@ async fn recompute<S: SqlStore>(
                 SqlValue::Text(json(names)),
             ]
         };
-        if g == Granularity::Day {
-            for group in groups::sum_groups() {
-                let (sql, p) = (groups::insert(&group.select), params(&group.metrics));
-                replace(store, plan.full, (&sql, &p[..3]), &p, "sums").await?;
-            }
-        } else {
-            let p = params(&sums);
-            replace(store, plan.full, (SUM_OF_DAYS, &p), &p, "sum of days").await?;
-        }
+        // The served rows of sums and `paying_users` follow their tallies: written at once
+        // when the zone is built in full, by the triggers as the deltas change them.
         let p = params(&[]);
         if plan.full {
             exec(store, tallies::CLEAR, &p[..2], "clear tallies").await?;
             for sql in tallies::build() {
                 exec(store, &sql, &p[..3], "build tallies").await?;
             }
+            exec(store, DELETE, &params(&counted), "counted").await?;
+            exec(store, &counted_sql, &p[..3], "counted").await?;
         } else {
             exec(store, tallies::APPLY, &p[..3], "tallies").await?;
             exec(store, tallies::PRUNE, &p[..3], "prune tallies").await?;
         }
-        for group in tallies::per_period_groups() {
-            let (sql, p) = (groups::insert(&group.select), params(&group.metrics));
-            replace(store, plan.full, (&sql, &p[..3]), &p, "per period").await?;
-        }
+        let boards = tallies::leaderboards();
+        let (sql, p) = (groups::insert(&boards.select), params(&boards.metrics));
+        replace(store, plan.full, (&sql, &p[..3]), &p, "leaderboards").await?;
         for (name, sql) in &derived {
             let p = params(&[name]);
             replace(store, plan.full, (sql, &p[..3]), &p, "derived").await?;

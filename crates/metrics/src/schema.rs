@@ -151,9 +151,9 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     // next run builds every zone in full. Before the tallies' table, which it looks for.
     "DELETE FROM metric_zones WHERE NOT EXISTS \
      (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'metric_tallies')",
-    // Per-period metrics' tallies: per bucket, series (`part`: the dimensions but the
-    // member and the rank) and member (tutor, course, paying user), the count of facts and
-    // the sum of their values (see `tallies`).
+    // Tallies: per bucket, series (`part`: the dimensions but the member and the rank)
+    // and member (tutor, course, paying user; `''` for a sum metric's series), the count of
+    // facts and the sum of their values (see `tallies`).
     "CREATE TABLE IF NOT EXISTS metric_tallies (
     zone TEXT NOT NULL,
     granularity TEXT NOT NULL,
@@ -165,25 +165,79 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     v NOT NULL,
     PRIMARY KEY (zone, granularity, metric_name, bucket_start, part, member)
 ) WITHOUT ROWID",
+    // Sum metrics are tallied too (with no member) since this index replaced
+    // `metric_tallies_ranked`: a store from before rebuilds its zones once.
+    "DELETE FROM metric_zones WHERE NOT EXISTS \
+     (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'metric_tallies_top')",
+    "DROP INDEX IF EXISTS metric_tallies_ranked",
+    // A sum metric's served row is its tally's sum while the tally counts a fact. In a
+    // built zone, the triggers write it as a run's deltas create, change or empty the
+    // tally, so a run writes the series its new events change, and no other. (A zone
+    // being built in full writes all its rows at once: `tallies::counted_from_tallies`.)
+    "CREATE TRIGGER IF NOT EXISTS metric_sum_inserted AFTER INSERT ON metric_tallies \
+     WHEN NEW.member = '' AND NEW.n > 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN \
+     INSERT INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, dimensions, value) \
+     VALUES (NEW.zone, NEW.granularity, NEW.metric_name, NEW.bucket_start, NEW.part, NEW.v) \
+     ON CONFLICT (zone, granularity, metric_name, bucket_start, dimensions) \
+     DO UPDATE SET value = excluded.value \
+     WHERE value IS NOT excluded.value OR typeof(value) <> typeof(excluded.value); END",
+    "CREATE TRIGGER IF NOT EXISTS metric_sum_changed AFTER UPDATE OF n, v ON metric_tallies \
+     WHEN NEW.member = '' AND NEW.n > 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN \
+     INSERT INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, dimensions, value) \
+     VALUES (NEW.zone, NEW.granularity, NEW.metric_name, NEW.bucket_start, NEW.part, NEW.v) \
+     ON CONFLICT (zone, granularity, metric_name, bucket_start, dimensions) \
+     DO UPDATE SET value = excluded.value \
+     WHERE value IS NOT excluded.value OR typeof(value) <> typeof(excluded.value); END",
+    "CREATE TRIGGER IF NOT EXISTS metric_sum_emptied AFTER UPDATE OF n ON metric_tallies \
+     WHEN NEW.member = '' AND NEW.n = 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN \
+     DELETE FROM dashboard_metrics WHERE zone = NEW.zone AND granularity = NEW.granularity \
+     AND metric_name = NEW.metric_name AND bucket_start = NEW.bucket_start \
+     AND dimensions = NEW.part; END",
+    // `paying_users` of a series is the number of its payers' tallies that count a
+    // payment: in a built zone, the triggers add 1 when one starts to, take 1 when one
+    // stops. (A zone being built in full counts them at once.)
+    "CREATE TRIGGER IF NOT EXISTS metric_payer_inserted AFTER INSERT ON metric_tallies \
+     WHEN NEW.metric_name = 'paying_users' AND NEW.n > 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN \
+     INSERT INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, dimensions, value) \
+     VALUES (NEW.zone, NEW.granularity, NEW.metric_name, NEW.bucket_start, NEW.part, 1) \
+     ON CONFLICT (zone, granularity, metric_name, bucket_start, dimensions) \
+     DO UPDATE SET value = value + 1; END",
+    "CREATE TRIGGER IF NOT EXISTS metric_payer_returned AFTER UPDATE OF n ON metric_tallies \
+     WHEN NEW.metric_name = 'paying_users' AND OLD.n = 0 AND NEW.n > 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN \
+     INSERT INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, dimensions, value) \
+     VALUES (NEW.zone, NEW.granularity, NEW.metric_name, NEW.bucket_start, NEW.part, 1) \
+     ON CONFLICT (zone, granularity, metric_name, bucket_start, dimensions) \
+     DO UPDATE SET value = value + 1; END",
+    "CREATE TRIGGER IF NOT EXISTS metric_payer_left AFTER UPDATE OF n ON metric_tallies \
+     WHEN NEW.metric_name = 'paying_users' AND OLD.n > 0 AND NEW.n = 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN \
+     UPDATE dashboard_metrics SET value = value - 1 WHERE zone = NEW.zone \
+     AND granularity = NEW.granularity AND metric_name = NEW.metric_name \
+     AND bucket_start = NEW.bucket_start AND dimensions = NEW.part; \
+     DELETE FROM dashboard_metrics WHERE zone = NEW.zone AND granularity = NEW.granularity \
+     AND metric_name = NEW.metric_name AND bucket_start = NEW.bucket_start \
+     AND dimensions = NEW.part AND value = 0; END",
     // Leaderboards read each series' top entries from here, in rank order.
-    "CREATE INDEX IF NOT EXISTS metric_tallies_ranked ON metric_tallies \
+    "CREATE INDEX IF NOT EXISTS metric_tallies_top ON metric_tallies \
      (zone, granularity, metric_name, bucket_start, part, v DESC, member) \
-     WHERE metric_name <> 'paying_users'",
+     WHERE metric_name <> 'paying_users' AND member <> ''",
     // Payers were tallied once per (currency, product, subject) before they were tallied per
     // series: a store with such tallies rebuilds its zones once.
     "DELETE FROM metric_zones WHERE EXISTS (SELECT 1 FROM metric_tallies \
      WHERE metric_name = 'paying_users' AND json_extract(part, '$.product') IS NOT NULL \
      AND json_extract(part, '$.subject') IS NOT NULL)",
-    // The current run's changes to the tallies, by instant (cleared by every run).
-    "CREATE TABLE IF NOT EXISTS metric_deltas (
+    // The current run's changes to the tallies, summed per activity slot (cleared by every
+    // run). Slots, not instants: a slot lies within one bucket of every zone, and a
+    // slot's changes to one series (most of a run's, for sum metrics) are one row.
+    "DROP TABLE IF EXISTS metric_deltas",
+    "CREATE TABLE IF NOT EXISTS metric_slot_deltas (
+    slot_ms INTEGER NOT NULL,
     metric_name TEXT NOT NULL,
-    at_ms INTEGER NOT NULL,
     part TEXT NOT NULL,
     member TEXT NOT NULL,
     n INTEGER NOT NULL,
-    v NOT NULL
-)",
-    "CREATE INDEX IF NOT EXISTS metric_deltas_at ON metric_deltas (at_ms)",
+    v NOT NULL,
+    PRIMARY KEY (slot_ms, metric_name, part, member)
+) WITHOUT ROWID",
     // The rows a run computed for some metrics and buckets, before only those that differ
     // from the served ones are written (empty between statements of a run).
     "CREATE TABLE IF NOT EXISTS metric_fresh (
@@ -243,7 +297,7 @@ pub const RESET_STATEMENTS: &[&str] = &[
     "DELETE FROM metric_touched",
     "DELETE FROM metric_touched_cohorts",
     "DELETE FROM metric_tallies",
-    "DELETE FROM metric_deltas",
+    "DELETE FROM metric_slot_deltas",
     "DELETE FROM metric_fresh",
     "DELETE FROM dashboard_metrics",
 ];

@@ -1,13 +1,15 @@
-//! Per-period metrics (distinct paying users, leaderboards) kept as tallies: per zone,
-//! granularity and bucket, each member's (tutor's, course's, paying user's) count of facts
-//! and sum of values, in `metric_tallies`.
+//! Sums and per-period metrics (distinct paying users, leaderboards) kept as tallies: per
+//! zone, granularity and bucket, each member's (tutor's, course's, paying user's) count of
+//! facts and sum of values, in `metric_tallies`. A sum metric's series is a tally with no
+//! member (`''`): its count says whether the bucket has facts, its sum is the served value.
 //!
-//! A refresh does not re-read a touched month's facts to re-rank it. While it folds the new
-//! events, it records the contributions of the facts they may change twice in
-//! `metric_deltas`: negated before the fold and as they are after it. Each zone adds the
-//! deltas to the tallies of their buckets, and the touched buckets' rows are then ranked (or
-//! counted) from their tallies. The facts a run reads are those its new events name, so a
-//! late event costs its own facts, not its month's.
+//! A refresh does not re-read a touched bucket's facts. While it folds the new events, it
+//! records the contributions of the facts they may change twice in `metric_slot_deltas`:
+//! negated before the fold and as they are after it, summed per slot. Each zone adds the
+//! deltas to the tallies of their buckets; triggers (`schema`) write the served rows of the
+//! sums and of `paying_users` as their tallies change, and the touched buckets'
+//! leaderboards are ranked from their tallies. The facts a run reads are those its new
+//! events name, so a late event costs its own facts, not its month's.
 //!
 //! A zone built in full (first run, newly configured) builds its tallies from all facts.
 
@@ -19,16 +21,40 @@ use crate::groups::{Dim, FactGroup, PAYMENT_LOOKUPS, SUBJECT_OF_PAYMENT, dimensi
 /// Which facts the new events (`seq` in `(?1, ?2]`) may change, for a fact table `f`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Affected {
+    /// Registrations of the users who newly registered.
+    Users,
     /// Bookings of the sessions newly booked.
     Bookings,
-    /// Outcomes of the sessions newly completed.
-    Completions,
+    /// Outcomes of the sessions newly completed or cancelled.
+    Outcomes,
     /// Payments newly seen, and those of sessions newly booked or courses newly published
     /// (their tutor and subject).
     Payments,
-    /// Enrollments of the (student, course) pairs newly enrolled or completed.
+    /// Refunds newly seen, and those of the payments above (their product and subject).
+    Refunds,
+    /// Enrollments of the (student, course) pairs newly enrolled or completed, and of the
+    /// courses newly published (their subject).
     Enrollments,
+    /// Lesson completions newly seen, and those of courses newly published.
+    Lessons,
+    /// Reviews newly seen, and those of courses newly published.
+    Reviews,
 }
+
+/// Every kind of affected facts, one delta statement each.
+const AFFECTED: [Affected; 8] = [
+    Affected::Users,
+    Affected::Bookings,
+    Affected::Outcomes,
+    Affected::Payments,
+    Affected::Refunds,
+    Affected::Enrollments,
+    Affected::Lessons,
+    Affected::Reviews,
+];
+
+/// The member of a sum metric's tally.
+const NO_MEMBER: &str = "''";
 
 /// One kind of contribution: a fact adds 1 to its member's count and `value` to its sum in
 /// the bucket of its instant `at`, within the series `part` (the dimensions other than the
@@ -76,6 +102,15 @@ const PAYER_BREAKDOWNS: [&[Dim]; 3] = [
 ];
 
 fn tallies() -> Vec<Tally> {
+    let mut all = member_tallies();
+    all.extend(sum_tallies());
+    all
+}
+
+const COURSE_LOOKUP: &str = "LEFT JOIN metric_courses c ON c.course_id = f.course_id";
+
+/// The tallies of per-period metrics: one per member.
+fn member_tallies() -> Vec<Tally> {
     let currency: &[Dim] = &[("currency", "f.currency")];
     let payment = |metric, part: &[Dim], member, value| Tally {
         metric,
@@ -88,10 +123,11 @@ fn tallies() -> Vec<Tally> {
         value,
         affected: Affected::Payments,
     };
+    // With the course lookup the sums of enrollments need, so both are built in one pass.
     let enrollment = |metric, at, condition| Tally {
         metric,
         facts: "metric_enrollments f",
-        lookups: "",
+        lookups: COURSE_LOOKUP,
         at,
         condition,
         part: dimensions_json(&[]),
@@ -138,7 +174,7 @@ fn tallies() -> Vec<Tally> {
             part: dimensions_json(&[]),
             member: "f.tutor_id",
             value: "1",
-            affected: Affected::Completions,
+            affected: Affected::Outcomes,
         },
         enrollment(
             "top_courses_by_enrollments",
@@ -154,6 +190,156 @@ fn tallies() -> Vec<Tally> {
     all
 }
 
+/// Facts that sum metrics are tallied from: a table, its lookups, the instant that places a
+/// fact in a bucket, which facts count, and which new events may change them.
+struct FactSet {
+    facts: &'static str,
+    lookups: &'static str,
+    at: &'static str,
+    condition: &'static str,
+    affected: Affected,
+}
+
+impl FactSet {
+    /// A tally per measure (`(metric, value)`) and breakdown.
+    fn sums(&self, measures: &[(&'static str, &'static str)], parts: &[&[Dim]]) -> Vec<Tally> {
+        let mut tallies = Vec::new();
+        for (metric, value) in measures {
+            for part in parts {
+                tallies.push(Tally {
+                    metric,
+                    facts: self.facts,
+                    lookups: self.lookups,
+                    at: self.at,
+                    condition: self.condition,
+                    part: dimensions_json(part),
+                    member: NO_MEMBER,
+                    value,
+                    affected: self.affected,
+                });
+            }
+        }
+        tallies
+    }
+}
+
+/// The tallies of [`MetricKind::Sum`](crate::catalog::MetricKind::Sum) metrics: one per
+/// series, with no member.
+fn sum_tallies() -> Vec<Tally> {
+    let totals: &[Dim] = &[];
+    let subject: &[Dim] = &[("subject", "f.subject")];
+    let course_subject: &[Dim] = &[("subject", "COALESCE(c.subject, 'unknown')")];
+    let course: &[Dim] = &[("courseId", "f.course_id")];
+    let set = |facts, lookups, at, condition, affected| FactSet {
+        facts,
+        lookups,
+        at,
+        condition,
+        affected,
+    };
+    let outcome = |condition| {
+        set(
+            "metric_outcomes f",
+            "",
+            "f.at_ms",
+            condition,
+            Affected::Outcomes,
+        )
+    };
+    let refund_lookups = "LEFT JOIN metric_payments p ON p.payment_id = f.payment_id \
+         LEFT JOIN metric_bookings s ON s.session_id = p.session_id \
+         LEFT JOIN metric_courses c ON c.course_id = p.course_id";
+    let enrolled = set(
+        "metric_enrollments f",
+        COURSE_LOOKUP,
+        "f.enrolled_ms",
+        "f.enrolled_ms IS NOT NULL",
+        Affected::Enrollments,
+    );
+    let finished = set(
+        "metric_enrollments f",
+        COURSE_LOOKUP,
+        "f.completed_ms",
+        "f.completed_ms IS NOT NULL",
+        Affected::Enrollments,
+    );
+    let per_course = [totals, course_subject, course];
+    let reviewed = [("reviews", "1"), ("rating_sum", "f.rating")];
+    [
+        set(
+            "metric_users f",
+            "",
+            "f.registered_ms",
+            "f.registered_ms IS NOT NULL",
+            Affected::Users,
+        )
+        .sums(
+            &[("new_registrations", "1")],
+            &[totals, &[("role", "f.role")]],
+        ),
+        set("metric_bookings f", "", "f.at_ms", "1", Affected::Bookings).sums(
+            &[("sessions_booked", "1"), ("booked_minutes", "f.minutes")],
+            &[totals, subject],
+        ),
+        outcome("f.outcome = 'completed'").sums(&[("sessions_completed", "1")], &[totals, subject]),
+        outcome("f.outcome = 'cancelled'").sums(&[("sessions_cancelled", "1")], &[totals, subject]),
+        set(
+            "metric_payments f",
+            PAYMENT_LOOKUPS,
+            "f.at_ms",
+            "1",
+            Affected::Payments,
+        )
+        .sums(&[("revenue_gross", "f.amount")], &PAYER_BREAKDOWNS),
+        set(
+            "metric_refunds f",
+            refund_lookups,
+            "f.at_ms",
+            "1",
+            Affected::Refunds,
+        )
+        .sums(
+            &[("revenue_refunds", "f.amount")],
+            &[
+                &[("currency", "f.currency")],
+                &[
+                    ("currency", "f.currency"),
+                    ("product", "COALESCE(p.product, 'unknown')"),
+                ],
+                &[("currency", "f.currency"), ("subject", SUBJECT_OF_PAYMENT)],
+            ],
+        ),
+        enrolled.sums(
+            &[
+                ("enrollments", "1"),
+                ("enrollments_completed", "(f.completed_ms IS NOT NULL)"),
+            ],
+            &per_course,
+        ),
+        finished.sums(&[("course_completions", "1")], &per_course),
+        set(
+            "metric_lessons f",
+            COURSE_LOOKUP,
+            "f.at_ms",
+            "1",
+            Affected::Lessons,
+        )
+        .sums(&[("lesson_completions", "1")], &per_course),
+        set("metric_reviews f", "", "f.at_ms", "1", Affected::Reviews).sums(&reviewed, &[totals]),
+        set(
+            "metric_reviews f",
+            COURSE_LOOKUP,
+            "f.at_ms",
+            "f.course_id IS NOT NULL",
+            Affected::Reviews,
+        )
+        .sums(&reviewed, &per_course[1..]),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 /// The key of the new events of `kinds`.
 fn new_keys(key: &str, kinds: &[KnownType]) -> String {
     let names: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
@@ -166,87 +352,112 @@ fn new_keys(key: &str, kinds: &[KnownType]) -> String {
 /// The key columns of `f` that the new events name, and the `SELECT` of their values.
 fn affected(which: Affected) -> (&'static str, String) {
     use KnownType::{
-        CourseCompleted, CourseEnrolled, CoursePublished, PaymentSucceeded, SessionBooked,
-        SessionCompleted,
+        CourseCompleted, CourseEnrolled, CoursePublished, LessonCompleted, PaymentRefunded,
+        PaymentSucceeded, ReviewSubmitted, SessionBooked, SessionCancelled, SessionCompleted,
+        UserRegistered,
     };
-    let booked = new_keys(
-        "json_extract(e.properties, '$.sessionId')",
-        &[SessionBooked],
+    let prop = |name: &str| format!("json_extract(e.properties, '$.{name}')");
+    let booked = new_keys(&prop("sessionId"), &[SessionBooked]);
+    let published = new_keys(&prop("courseId"), &[CoursePublished]);
+    let payments = format!(
+        "{} UNION SELECT payment_id FROM metric_payments WHERE session_id IN ({booked}) \
+         UNION SELECT payment_id FROM metric_payments WHERE course_id IN ({published})",
+        new_keys(&prop("paymentId"), &[PaymentSucceeded]),
     );
     match which {
+        Affected::Users => ("f.user_id", new_keys("e.user_id", &[UserRegistered])),
         Affected::Bookings => ("f.session_id", booked),
-        Affected::Completions => (
+        Affected::Outcomes => (
             "f.session_id",
-            new_keys(
-                "json_extract(e.properties, '$.sessionId')",
-                &[SessionCompleted],
-            ),
+            new_keys(&prop("sessionId"), &[SessionCompleted, SessionCancelled]),
         ),
-        Affected::Payments => (
-            "f.payment_id",
+        Affected::Refunds => (
+            "f.seq",
             format!(
-                "{} UNION SELECT payment_id FROM metric_payments WHERE session_id IN ({booked}) \
-                 UNION SELECT payment_id FROM metric_payments WHERE course_id IN ({})",
-                new_keys(
-                    "json_extract(e.properties, '$.paymentId')",
-                    &[PaymentSucceeded]
-                ),
-                new_keys(
-                    "json_extract(e.properties, '$.courseId')",
-                    &[CoursePublished]
-                ),
+                "{} UNION SELECT seq FROM metric_refunds WHERE payment_id IN ({payments})",
+                new_keys("e.seq", &[PaymentRefunded]),
             ),
         ),
+        Affected::Payments => ("f.payment_id", payments),
         Affected::Enrollments => (
             "(f.user_id, f.course_id)",
-            new_keys(
-                "e.user_id, json_extract(e.properties, '$.courseId')",
-                &[CourseEnrolled, CourseCompleted],
+            format!(
+                "{} UNION SELECT user_id, course_id FROM metric_enrollments \
+                 WHERE course_id IN ({published})",
+                new_keys(
+                    &format!("e.user_id, {}", prop("courseId")),
+                    &[CourseEnrolled, CourseCompleted],
+                ),
+            ),
+        ),
+        Affected::Lessons => (
+            "(f.user_id, f.course_id, f.lesson_id)",
+            format!(
+                "{} UNION SELECT user_id, course_id, lesson_id FROM metric_lessons \
+                 WHERE course_id IN ({published})",
+                new_keys(
+                    &format!("e.user_id, {}, {}", prop("courseId"), prop("lessonId")),
+                    &[LessonCompleted],
+                ),
+            ),
+        ),
+        Affected::Reviews => (
+            "f.seq",
+            format!(
+                "{} UNION SELECT seq FROM metric_reviews WHERE course_id IN ({published})",
+                new_keys("e.seq", &[ReviewSubmitted]),
             ),
         ),
     }
 }
 
 /// Statements recording the contributions of the facts the new events may change, with
-/// `sign` -1 before the fold and 1 after it: one per fact set, whose keys are read once.
+/// `sign` -1 before the fold and 1 after it: one per kind of affected facts, whose keys are
+/// read once, and whose facts are read once per fact set for all its tallies.
 pub(crate) fn deltas(sign: i8) -> Vec<String> {
     let all = tallies();
-    [
-        Affected::Payments,
-        Affected::Bookings,
-        Affected::Completions,
-        Affected::Enrollments,
-    ]
-    .into_iter()
-    .map(|which| {
-        let (key, keys) = affected(which);
-        let selects: Vec<String> = all
-            .iter()
-            .filter(|t| t.affected == which)
-            .map(|t| {
-                t.render(&format!(
-                    "SELECT '{{metric}}', {{at}}, {{part}}, {{member}}, {sign}, {sign} * ({{value}}) \
-                     FROM {{facts}} {{lookups}} WHERE {{condition}} AND {{member}} IS NOT NULL \
-                     AND {key} IN (SELECT * FROM k)"
-                ))
-            })
-            .collect();
-        format!(
-            "WITH k AS MATERIALIZED ({keys}) \
-             INSERT INTO metric_deltas (metric_name, at_ms, part, member, n, v) {}",
-            selects.join(" UNION ALL ")
-        )
-    })
-    .collect()
+    AFFECTED
+        .into_iter()
+        .map(|which| {
+            let (key, keys) = affected(which);
+            let mine: Vec<&Tally> = all.iter().filter(|t| t.affected == which).collect();
+            let sets = fact_sets(&mine);
+            let mut reads = Vec::new();
+            let mut selects = Vec::new();
+            for (j, set) in sets.iter().enumerate() {
+                let first = set[0];
+                reads.push(first.render(&format!(
+                    "r{j} AS MATERIALIZED (SELECT {} AS slot{} FROM {{facts}} {{lookups}} \
+                     WHERE {{condition}} AND {key} IN (SELECT * FROM k))",
+                    crate::facts::slot(first.at),
+                    columns(set)
+                )));
+                for (i, t) in set.iter().enumerate() {
+                    selects.push(format!(
+                        "SELECT slot, '{metric}' AS metric, p{i} AS part, m{i} AS member, \
+                         COUNT(*) AS n, SUM(v{i}) AS v FROM r{j} WHERE m{i} IS NOT NULL \
+                         GROUP BY slot, part, member",
+                        metric = t.metric
+                    ));
+                }
+            }
+            format!(
+                "WITH k AS MATERIALIZED ({keys}), {} \
+                 INSERT INTO metric_slot_deltas (slot_ms, metric_name, part, member, n, v) \
+                 SELECT slot, metric, part, member, {sign} * n, {sign} * v FROM ({}) WHERE 1 \
+                 ON CONFLICT (slot_ms, metric_name, part, member) \
+                 DO UPDATE SET n = n + excluded.n, v = v + excluded.v",
+                reads.join(", "),
+                selects.join(" UNION ALL ")
+            )
+        })
+        .collect()
 }
 
-/// Statements building the tallies of the buckets `?3` (zone `?1`, granularity `?2`) from
-/// all facts: one per fact set, which is read once (with its lookups) for all its tallies.
-/// A statement per tally read every payment five times at 10M, 400 s or more each.
-pub(crate) fn build() -> Vec<String> {
-    let all = tallies();
+/// `tallies` grouped by the facts they read: the same table, lookups, instant and condition.
+fn fact_sets<'a>(tallies: &[&'a Tally]) -> Vec<Vec<&'a Tally>> {
     let mut sets: Vec<Vec<&Tally>> = Vec::new();
-    for t in &all {
+    for t in tallies {
         let same = |u: &&Tally| {
             (u.facts, u.lookups, u.at, u.condition) == (t.facts, t.lookups, t.at, t.condition)
         };
@@ -255,21 +466,35 @@ pub(crate) fn build() -> Vec<String> {
             None => sets.push(vec![t]),
         }
     }
-    sets.iter()
+    sets
+}
+
+/// The columns `p{i}`, `m{i}`, `v{i}` of each tally of a fact set: its part, member, value.
+fn columns(set: &[&Tally]) -> String {
+    set.iter()
+        .enumerate()
+        .map(|(i, t)| {
+            t.render(&format!(
+                ", {{part}} AS p{i}, {{member}} AS m{i}, {{value}} AS v{i}"
+            ))
+        })
+        .collect()
+}
+
+/// Statements building the tallies of the buckets `?3` (zone `?1`, granularity `?2`) from
+/// all facts: one per fact set, which is read once (with its lookups) for all its tallies.
+/// A statement per tally read every payment five times at 10M, 400 s or more each.
+pub(crate) fn build() -> Vec<String> {
+    let all = tallies();
+    let refs: Vec<&Tally> = all.iter().collect();
+    fact_sets(&refs)
+        .iter()
         .map(|set| {
-            let columns: String = set
-                .iter()
-                .enumerate()
-                .map(|(i, t)| {
-                    t.render(&format!(
-                        ", {{part}} AS p{i}, {{member}} AS m{i}, {{value}} AS v{i}"
-                    ))
-                })
-                .collect();
             let first = set[0];
             let read = first.render(&format!(
-                "p AS MATERIALIZED (SELECT b.start AS s{columns} FROM b CROSS JOIN {{facts}} \
-                 ON {{at}} >= b.start AND {{at}} < b.stop {{lookups}} WHERE {{condition}})"
+                "p AS MATERIALIZED (SELECT b.start AS s{} FROM b CROSS JOIN {{facts}} \
+                 ON {{at}} >= b.start AND {{at}} < b.stop {{lookups}} WHERE {{condition}})",
+                columns(set)
             ));
             let selects: Vec<String> = set
                 .iter()
@@ -300,7 +525,7 @@ pub(crate) const APPLY: &str = "WITH b AS MATERIALIZED (SELECT json_extract(valu
      json_extract(value, '$[1]') AS stop FROM json_each(?3)) \
      INSERT INTO metric_tallies (zone, granularity, metric_name, bucket_start, part, member, n, v) \
      SELECT ?1, ?2, d.metric_name, b.start, d.part, d.member, SUM(d.n), SUM(d.v) \
-     FROM b CROSS JOIN metric_deltas d ON d.at_ms >= b.start AND d.at_ms < b.stop WHERE 1 \
+     FROM b CROSS JOIN metric_slot_deltas d ON d.slot_ms >= b.start AND d.slot_ms < b.stop WHERE 1 \
      GROUP BY d.metric_name, b.start, d.part, d.member HAVING SUM(d.n) <> 0 OR SUM(d.v) <> 0 \
      ON CONFLICT (zone, granularity, metric_name, bucket_start, part, member) \
      DO UPDATE SET n = n + excluded.n, v = v + excluded.v";
@@ -312,23 +537,44 @@ pub(crate) const PRUNE: &str = "WITH b AS MATERIALIZED (SELECT json_extract(valu
      DELETE FROM metric_tallies WHERE n = 0 \
      AND (zone, granularity, metric_name, bucket_start, part, member) IN \
      (SELECT ?1, ?2, d.metric_name, b.start, d.part, d.member \
-     FROM b CROSS JOIN metric_deltas d ON d.at_ms >= b.start AND d.at_ms < b.stop WHERE d.n < 0)";
+     FROM b CROSS JOIN metric_slot_deltas d ON d.slot_ms >= b.start AND d.slot_ms < b.stop WHERE d.n < 0)";
 
-/// The per-period metrics of the buckets `?3`, from their tallies: distinct paying users
-/// counted, leaderboards ranked (top [`LEADERBOARD_SIZE`] by value, then member).
-pub(crate) fn per_period_groups() -> Vec<FactGroup> {
-    let of = |metric: &str| {
-        format!(
-            "FROM b CROSS JOIN metric_tallies t ON t.zone = ?1 AND t.granularity = ?2 \
-             AND t.metric_name = '{metric}' AND t.bucket_start = b.start"
-        )
-    };
-    // A tally's part is its series' dimensions.
-    let payers = format!(
-        "SELECT 'paying_users' AS m, t.bucket_start AS s, t.part AS d, COUNT(*) AS v {} \
+/// Inserts the served rows of the sum metrics in the buckets `?3` from their tallies, and
+/// the `paying_users` rows counted from theirs: what the triggers keep in a built zone,
+/// for a zone being built in full.
+pub(crate) fn counted_from_tallies() -> String {
+    let sums: Vec<String> =
+        crate::catalog::names_where(|m| m.kind == crate::catalog::MetricKind::Sum)
+            .iter()
+            .map(|name| format!("'{name}'"))
+            .collect();
+    // Joined in this order, each (bucket, metric) is one seek of the tallies' key.
+    format!(
+        "WITH {buckets}, m AS MATERIALIZED (SELECT column1 AS name FROM (VALUES ({names}))) \
+         INSERT INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, dimensions, value) \
+         SELECT ?1, ?2, t.metric_name, t.bucket_start, t.part, t.v FROM b CROSS JOIN m \
+         CROSS JOIN metric_tallies t ON t.zone = ?1 AND t.granularity = ?2 \
+         AND t.metric_name = m.name AND t.bucket_start = b.start WHERE t.member = '' AND t.n > 0 \
+         UNION ALL SELECT ?1, ?2, 'paying_users', t.bucket_start, t.part, COUNT(*) \
+         FROM b CROSS JOIN metric_tallies t ON t.zone = ?1 AND t.granularity = ?2 \
+         AND t.metric_name = 'paying_users' AND t.bucket_start = b.start \
          GROUP BY t.bucket_start, t.part",
-        of("paying_users")
-    );
+        buckets = crate::groups::BUCKETS,
+        names = sums.join("), ("),
+    )
+}
+
+/// The metrics whose served rows follow their tallies: the sums and `paying_users` (the
+/// `metric_sum_*` and `metric_payer_*` triggers, and [`counted_from_tallies`]).
+pub(crate) fn counted() -> Vec<&'static str> {
+    let mut names = crate::catalog::names_where(|m| m.kind == crate::catalog::MetricKind::Sum);
+    names.push("paying_users");
+    names
+}
+
+/// The leaderboards of the buckets `?3`, ranked from their tallies (top
+/// [`LEADERBOARD_SIZE`] by value, then member).
+pub(crate) fn leaderboards() -> FactGroup {
     let ranked: Vec<String> = LEADERBOARDS
         .iter()
         .map(|board| {
@@ -347,7 +593,7 @@ pub(crate) fn per_period_groups() -> Vec<FactGroup> {
             // The terms `metric_tallies_ranked` (partial) is used under.
             let board = format!(
                 "t.zone = ?1 AND t.granularity = ?2 AND t.metric_name = '{metric}' \
-                 AND t.metric_name <> 'paying_users'"
+                 AND t.metric_name <> 'paying_users' AND t.member <> ''"
             );
             // Each bucket's series (`part`s) one index seek each, then each series' top
             // entries read in order from the index: a bucket costs its top entries, not
@@ -371,16 +617,10 @@ pub(crate) fn per_period_groups() -> Vec<FactGroup> {
             )
         })
         .collect();
-    vec![
-        FactGroup {
-            metrics: vec!["paying_users"],
-            select: payers,
-        },
-        FactGroup {
-            metrics: LEADERBOARDS.iter().map(|b| b.metric).collect(),
-            select: ranked.join(" UNION ALL "),
-        },
-    ]
+    FactGroup {
+        metrics: LEADERBOARDS.iter().map(|b| b.metric).collect(),
+        select: ranked.join(" UNION ALL "),
+    }
 }
 
 #[cfg(test)]
@@ -393,12 +633,13 @@ mod tests {
         for sql in deltas(-1).iter().chain(&deltas(1)) {
             assert!(sql.contains("e.seq > ?1 AND e.seq <= ?2"), "{sql}");
         }
-        assert!(deltas(-1)[0].contains("-1 * (f.amount)"));
+        let payments = &deltas(-1)[3];
+        assert!(payments.contains("f.amount AS v") && payments.contains("-1 * n, -1 * v"));
         // Every tally is built and gets deltas.
         let all = deltas(1).concat();
         for t in tallies() {
             assert!(
-                all.contains(&format!("'{}', {}", t.metric, t.at)),
+                all.contains(&format!("'{}' AS metric", t.metric)),
                 "{}",
                 t.metric
             );
@@ -411,8 +652,17 @@ mod tests {
                 t.metric
             );
         }
-        // Payments, bookings, completions, enrollments and completed enrollments.
-        assert_eq!(build().len(), 5);
+        // Every sum metric of the catalog is tallied.
+        let mut summed: Vec<&str> = sum_tallies().iter().map(|t| t.metric).collect();
+        summed.sort_unstable();
+        summed.dedup();
+        let mut expected =
+            crate::catalog::names_where(|m| m.kind == crate::catalog::MetricKind::Sum);
+        expected.sort_unstable();
+        assert_eq!(summed, expected);
+        // One pass per fact set: registrations; bookings; completed sessions; cancelled ones;
+        // payments; refunds; enrollments; completed ones; lessons; reviews; course reviews.
+        assert_eq!(build().len(), 11);
         assert!(build().iter().all(|sql| sql.contains("json_each(?3)")));
     }
 }
