@@ -590,7 +590,7 @@ pub(crate) fn leaderboards() -> FactGroup {
             } else {
                 format!("json_object({currency}'rank', CAST(r AS TEXT), '{key}', k)")
             };
-            // The terms `metric_tallies_ranked` (partial) is used under.
+            // The terms `metric_tallies_top` (partial) is used under.
             let board = format!(
                 "t.zone = ?1 AND t.granularity = ?2 AND t.metric_name = '{metric}' \
                  AND t.metric_name <> 'paying_users' AND t.member <> ''"
