@@ -7,6 +7,29 @@
 
 use crate::catalog::{breakdown_sql, chunk_sql, point_sql};
 
+/// The end of the triggers that write a sum's served row from its tally (`NEW`).
+macro_rules! write_sum {
+    () => {
+        "INSERT INTO dashboard_metrics \
+         (zone, granularity, metric_name, bucket_start, dimensions, value) \
+         VALUES (NEW.zone, NEW.granularity, NEW.metric_name, NEW.bucket_start, NEW.part, NEW.v) \
+         ON CONFLICT (zone, granularity, metric_name, bucket_start, dimensions) \
+         DO UPDATE SET value = excluded.value \
+         WHERE value IS NOT excluded.value OR typeof(value) <> typeof(excluded.value); END"
+    };
+}
+
+/// The end of the triggers that count one more payer in the series of a tally (`NEW`).
+macro_rules! add_payer {
+    () => {
+        "INSERT INTO dashboard_metrics \
+         (zone, granularity, metric_name, bucket_start, dimensions, value) \
+         VALUES (NEW.zone, NEW.granularity, NEW.metric_name, NEW.bucket_start, NEW.part, 1) \
+         ON CONFLICT (zone, granularity, metric_name, bucket_start, dimensions) \
+         DO UPDATE SET value = value + 1; END"
+    };
+}
+
 /// Every `CREATE` (and `DROP` of a replaced index, and migration) statement, idempotent, in
 /// order.
 pub const SCHEMA_STATEMENTS: &[&str] = &[
@@ -174,20 +197,16 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     // built zone, the triggers write it as a run's deltas create, change or empty the
     // tally, so a run writes the series its new events change, and no other. (A zone
     // being built in full writes all its rows at once: `tallies::counted_from_tallies`.)
-    "CREATE TRIGGER IF NOT EXISTS metric_sum_inserted AFTER INSERT ON metric_tallies \
-     WHEN NEW.member = '' AND NEW.n > 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN \
-     INSERT INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, dimensions, value) \
-     VALUES (NEW.zone, NEW.granularity, NEW.metric_name, NEW.bucket_start, NEW.part, NEW.v) \
-     ON CONFLICT (zone, granularity, metric_name, bucket_start, dimensions) \
-     DO UPDATE SET value = excluded.value \
-     WHERE value IS NOT excluded.value OR typeof(value) <> typeof(excluded.value); END",
-    "CREATE TRIGGER IF NOT EXISTS metric_sum_changed AFTER UPDATE OF n, v ON metric_tallies \
-     WHEN NEW.member = '' AND NEW.n > 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN \
-     INSERT INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, dimensions, value) \
-     VALUES (NEW.zone, NEW.granularity, NEW.metric_name, NEW.bucket_start, NEW.part, NEW.v) \
-     ON CONFLICT (zone, granularity, metric_name, bucket_start, dimensions) \
-     DO UPDATE SET value = excluded.value \
-     WHERE value IS NOT excluded.value OR typeof(value) <> typeof(excluded.value); END",
+    concat!(
+        "CREATE TRIGGER IF NOT EXISTS metric_sum_inserted AFTER INSERT ON metric_tallies \
+         WHEN NEW.member = '' AND NEW.n > 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN ",
+        write_sum!()
+    ),
+    concat!(
+        "CREATE TRIGGER IF NOT EXISTS metric_sum_changed AFTER UPDATE OF n, v ON metric_tallies \
+         WHEN NEW.member = '' AND NEW.n > 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN ",
+        write_sum!()
+    ),
     "CREATE TRIGGER IF NOT EXISTS metric_sum_emptied AFTER UPDATE OF n ON metric_tallies \
      WHEN NEW.member = '' AND NEW.n = 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN \
      DELETE FROM dashboard_metrics WHERE zone = NEW.zone AND granularity = NEW.granularity \
@@ -196,18 +215,16 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     // `paying_users` of a series is the number of its payers' tallies that count a
     // payment: in a built zone, the triggers add 1 when one starts to, take 1 when one
     // stops. (A zone being built in full counts them at once.)
-    "CREATE TRIGGER IF NOT EXISTS metric_payer_inserted AFTER INSERT ON metric_tallies \
-     WHEN NEW.metric_name = 'paying_users' AND NEW.n > 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN \
-     INSERT INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, dimensions, value) \
-     VALUES (NEW.zone, NEW.granularity, NEW.metric_name, NEW.bucket_start, NEW.part, 1) \
-     ON CONFLICT (zone, granularity, metric_name, bucket_start, dimensions) \
-     DO UPDATE SET value = value + 1; END",
-    "CREATE TRIGGER IF NOT EXISTS metric_payer_returned AFTER UPDATE OF n ON metric_tallies \
-     WHEN NEW.metric_name = 'paying_users' AND OLD.n = 0 AND NEW.n > 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN \
-     INSERT INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, dimensions, value) \
-     VALUES (NEW.zone, NEW.granularity, NEW.metric_name, NEW.bucket_start, NEW.part, 1) \
-     ON CONFLICT (zone, granularity, metric_name, bucket_start, dimensions) \
-     DO UPDATE SET value = value + 1; END",
+    concat!(
+        "CREATE TRIGGER IF NOT EXISTS metric_payer_inserted AFTER INSERT ON metric_tallies \
+         WHEN NEW.metric_name = 'paying_users' AND NEW.n > 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN ",
+        add_payer!()
+    ),
+    concat!(
+        "CREATE TRIGGER IF NOT EXISTS metric_payer_returned AFTER UPDATE OF n ON metric_tallies \
+         WHEN NEW.metric_name = 'paying_users' AND OLD.n = 0 AND NEW.n > 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN ",
+        add_payer!()
+    ),
     "CREATE TRIGGER IF NOT EXISTS metric_payer_left AFTER UPDATE OF n ON metric_tallies \
      WHEN NEW.metric_name = 'paying_users' AND OLD.n > 0 AND NEW.n = 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN \
      UPDATE dashboard_metrics SET value = value - 1 WHERE zone = NEW.zone \
