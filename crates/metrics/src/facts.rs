@@ -33,7 +33,8 @@ fn new_events_in(kinds: &[KnownType]) -> String {
     )
 }
 
-fn prop(name: &str) -> String {
+/// The event property `name` of `e`.
+pub(crate) fn prop(name: &str) -> String {
     format!("json_extract(e.properties, '$.{name}')")
 }
 

@@ -351,12 +351,12 @@ fn new_keys(key: &str, kinds: &[KnownType]) -> String {
 
 /// The key columns of `f` that the new events name, and the `SELECT` of their values.
 fn affected(which: Affected) -> (&'static str, String) {
+    use crate::facts::prop;
     use KnownType::{
         CourseCompleted, CourseEnrolled, CoursePublished, LessonCompleted, PaymentRefunded,
         PaymentSucceeded, ReviewSubmitted, SessionBooked, SessionCancelled, SessionCompleted,
         UserRegistered,
     };
-    let prop = |name: &str| format!("json_extract(e.properties, '$.{name}')");
     let booked = new_keys(&prop("sessionId"), &[SessionBooked]);
     let published = new_keys(&prop("courseId"), &[CoursePublished]);
     let payments = format!(
