@@ -93,6 +93,11 @@ struct Args {
     /// Only time the dashboard reads, on the `work.db` a run with `--keep` left in `--dir`.
     #[arg(long)]
     reads_only: bool,
+    /// Start from the store as the first run left it, kept in `--dir` by the first run
+    /// with this flag (`refreshed.db`): for comparing changes to the incremental path
+    /// that keep the store's tables as they are.
+    #[arg(long, conflicts_with = "in_place")]
+    from_refreshed: bool,
 }
 
 fn main() -> Result<()> {
@@ -101,6 +106,45 @@ fn main() -> Result<()> {
         .enable_all()
         .build()?
         .block_on(run(&args))
+}
+
+/// The full first run, against the baseline pass over every event.
+async fn first_run(
+    store: &mut Timed,
+    settings: &Settings,
+    platform: &platform::Platform,
+    args: &Args,
+    lines: &mut Vec<Line>,
+) -> Result<()> {
+    let baseline_sql = baseline::sql(None);
+    let (first, last) = bounds(store).await?;
+    let everything = [SqlValue::Integer(first), SqlValue::Integer(last + 1)];
+    let base_full = timed_query(store, &baseline_sql, &everything).await?;
+    let started = Instant::now();
+    let mut runs = 0;
+    loop {
+        let report = metrics::refresh(store, settings, Utc::now()).await?;
+        runs += 1;
+        if !report.more_pending {
+            break;
+        }
+    }
+    let full = started.elapsed();
+    store.report(args.profile, "first run");
+    lines.push(Line::new(
+        format!(
+            "full first run, {} events{}",
+            platform.base_events,
+            if runs > 1 {
+                format!(" ({runs} runs)")
+            } else {
+                String::new()
+            }
+        ),
+        full,
+        Some(base_full),
+    ));
+    Ok(())
 }
 
 /// One row of the results table.
@@ -161,8 +205,6 @@ async fn run(args: &Args) -> Result<()> {
         args.max_events_per_run.map(|n| n.to_string()).as_deref(),
     )?;
     let mut store = Timed::new(platform::open(&platform.db).await?);
-    let (first, last) = bounds(&mut store).await?;
-    let everything = [SqlValue::Integer(first), SqlValue::Integer(last + 1)];
     println!(
         "# metrics-bench {}: {} base events + {} new; zones {:?}; {}",
         Utc::now().format("%Y-%m-%d %H:%M UTC"),
@@ -174,31 +216,23 @@ async fn run(args: &Args) -> Result<()> {
     let mut lines = Vec::new();
 
     let baseline_sql = baseline::sql(None);
-    let base_full = timed_query(&mut store, &baseline_sql, &everything).await?;
-    let started = Instant::now();
-    let mut runs = 0;
-    loop {
-        let report = metrics::refresh(&mut store, &settings, Utc::now()).await?;
-        runs += 1;
-        if !report.more_pending {
-            break;
+    let refreshed = args.dir.join("refreshed.db");
+    if args.from_refreshed && refreshed.exists() {
+        drop(store);
+        platform::remove_db(&platform.db)?;
+        std::fs::copy(&refreshed, &platform.db)?;
+        eprintln!(
+            "# starting from the refreshed store {}",
+            refreshed.display()
+        );
+        store = Timed::new(platform::open(&platform.db).await?);
+    } else {
+        first_run(&mut store, &settings, &platform, args, &mut lines).await?;
+        if args.from_refreshed {
+            platform::checkpoint(store.inner()).await?;
+            std::fs::copy(&platform.db, &refreshed)?;
         }
     }
-    let full = started.elapsed();
-    store.report(args.profile, "first run");
-    lines.push(Line::new(
-        format!(
-            "full first run, {} events{}",
-            platform.base_events,
-            if runs > 1 {
-                format!(" ({runs} runs)")
-            } else {
-                String::new()
-            }
-        ),
-        full,
-        Some(base_full),
-    ));
 
     let started = Instant::now();
     platform::insert(store.inner(), &platform.increment).await?;

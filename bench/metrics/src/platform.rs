@@ -217,10 +217,7 @@ async fn generate(work: &Path, events: u64, shape: IncrementShape) -> Result<Pla
     }
     insert(&mut store, &batch).await?;
     base_events += batch.len() as u64;
-    store
-        .query("PRAGMA wal_checkpoint(TRUNCATE)", &[])
-        .await
-        .context("checkpoint")?;
+    checkpoint(&mut store).await?;
     eprintln!(
         "# stored {base_events} base events in {:.0?}; increment {} new, {} late (from {} to {}), {} old",
         started.elapsed(),
@@ -251,6 +248,15 @@ pub fn span(events: &[AnalyticsEvent]) -> (DateTime<Utc>, DateTime<Utc>) {
         min.unwrap_or(DateTime::UNIX_EPOCH),
         max.unwrap_or(DateTime::UNIX_EPOCH),
     )
+}
+
+/// Moves the WAL into the database file, so a copy of the file alone is the whole store.
+pub async fn checkpoint(store: &mut LibsqlStore) -> Result<()> {
+    store
+        .query("PRAGMA wal_checkpoint(TRUNCATE)", &[])
+        .await
+        .context("checkpoint")?;
+    Ok(())
 }
 
 /// How many events a store holds.
