@@ -225,10 +225,11 @@ async fn run<S: SqlStore>(
 }
 
 /// The tables of one run's changes, emptied before and after it.
-const RUN_TABLES: [&str; 4] = [
+const RUN_TABLES: [&str; 5] = [
     "metric_touched",
     "metric_touched_cohorts",
     "metric_slot_deltas",
+    "metric_bucket_deltas",
     "metric_new_activity",
 ];
 
@@ -305,6 +306,7 @@ async fn recompute<S: SqlStore>(
     let counted_sql = tallies::counted_from_tallies();
     let derived = groups::derived();
     let zone_name = SqlValue::Text(zone.name().to_owned());
+    exec(store, tallies::CLEAR_BUCKET_DELTAS, &[], "tallies").await?;
     for (i, g) in Granularity::ALL.into_iter().enumerate() {
         let buckets = &plan.buckets[i];
         if buckets.is_empty() {
@@ -319,7 +321,7 @@ async fn recompute<S: SqlStore>(
             ]
         };
         // The served rows of sums and `paying_users` follow their tallies: written at once
-        // when the zone is built in full, by the triggers as the deltas change them.
+        // when the zone is built in full, as the deltas change them otherwise.
         let p = params(&[]);
         if plan.full {
             exec(store, tallies::CLEAR, &p[..2], "clear tallies").await?;
@@ -329,8 +331,9 @@ async fn recompute<S: SqlStore>(
             exec(store, DELETE, &params(&counted), "counted").await?;
             exec(store, &counted_sql, &p[..3], "counted").await?;
         } else {
-            exec(store, tallies::APPLY, &p[..3], "tallies").await?;
-            exec(store, tallies::PRUNE, &p[..3], "prune tallies").await?;
+            for (sql, n) in tallies::apply(g) {
+                exec(store, &sql, &p[..n], "tallies").await?;
+            }
         }
         let boards = tallies::leaderboards();
         let (sql, p) = (groups::insert(&boards.select), params(&boards.metrics));

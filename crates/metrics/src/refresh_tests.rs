@@ -140,7 +140,6 @@ fn a_store_from_before_the_tallies_is_rebuilt_once() {
 fn payers_tallied_in_the_earlier_form_are_rebuilt_once() {
     // One payer tally per (currency, product, subject), and that release's schema.
     block_on(rebuilt_once_after(&[
-        "DROP TRIGGER metric_payer_inserted",
         "DELETE FROM metric_tallies WHERE metric_name = 'paying_users'",
         "INSERT INTO metric_tallies VALUES ('UTC', 'day', 'paying_users', 0, \
          '{\"currency\":\"USD\",\"product\":\"session\",\"subject\":\"math\"}', 'u1', 1, 1)",
@@ -150,14 +149,8 @@ fn payers_tallied_in_the_earlier_form_are_rebuilt_once() {
 
 #[test]
 fn a_store_from_before_sums_were_tallied_is_rebuilt_once() {
-    // No sum tallies, no triggers, the leaderboards' earlier index.
+    // No sum tallies, the leaderboards' earlier index.
     block_on(rebuilt_once_after(&[
-        "DROP TRIGGER metric_sum_inserted",
-        "DROP TRIGGER metric_sum_changed",
-        "DROP TRIGGER metric_sum_emptied",
-        "DROP TRIGGER metric_payer_inserted",
-        "DROP TRIGGER metric_payer_returned",
-        "DROP TRIGGER metric_payer_left",
         "DELETE FROM metric_tallies WHERE member = ''",
         "DROP INDEX metric_tallies_top",
         "CREATE INDEX metric_tallies_ranked ON metric_tallies \

@@ -7,29 +7,6 @@
 
 use crate::catalog::{breakdown_sql, chunk_sql, point_sql};
 
-/// The end of the triggers that write a sum's served row from its tally (`NEW`).
-macro_rules! write_sum {
-    () => {
-        "INSERT INTO dashboard_metrics \
-         (zone, granularity, metric_name, bucket_start, dimensions, value) \
-         VALUES (NEW.zone, NEW.granularity, NEW.metric_name, NEW.bucket_start, NEW.part, NEW.v) \
-         ON CONFLICT (zone, granularity, metric_name, bucket_start, dimensions) \
-         DO UPDATE SET value = excluded.value \
-         WHERE value IS NOT excluded.value OR typeof(value) <> typeof(excluded.value); END"
-    };
-}
-
-/// The end of the triggers that count one more payer in the series of a tally (`NEW`).
-macro_rules! add_payer {
-    () => {
-        "INSERT INTO dashboard_metrics \
-         (zone, granularity, metric_name, bucket_start, dimensions, value) \
-         VALUES (NEW.zone, NEW.granularity, NEW.metric_name, NEW.bucket_start, NEW.part, 1) \
-         ON CONFLICT (zone, granularity, metric_name, bucket_start, dimensions) \
-         DO UPDATE SET value = value + 1; END"
-    };
-}
-
 /// Every `CREATE` (and `DROP` of a replaced index, and migration) statement, idempotent, in
 /// order.
 pub const SCHEMA_STATEMENTS: &[&str] = &[
@@ -193,46 +170,14 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     "DELETE FROM metric_zones WHERE NOT EXISTS \
      (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'metric_tallies_top')",
     "DROP INDEX IF EXISTS metric_tallies_ranked",
-    // A sum metric's served row is its tally's sum while the tally counts a fact. In a
-    // built zone, the triggers write it as a run's deltas create, change or empty the
-    // tally, so a run writes the series its new events change, and no other. (A zone
-    // being built in full writes all its rows at once: `tallies::counted_from_tallies`.)
-    concat!(
-        "CREATE TRIGGER IF NOT EXISTS metric_sum_inserted AFTER INSERT ON metric_tallies \
-         WHEN NEW.member = '' AND NEW.n > 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN ",
-        write_sum!()
-    ),
-    concat!(
-        "CREATE TRIGGER IF NOT EXISTS metric_sum_changed AFTER UPDATE OF n, v ON metric_tallies \
-         WHEN NEW.member = '' AND NEW.n > 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN ",
-        write_sum!()
-    ),
-    "CREATE TRIGGER IF NOT EXISTS metric_sum_emptied AFTER UPDATE OF n ON metric_tallies \
-     WHEN NEW.member = '' AND NEW.n = 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN \
-     DELETE FROM dashboard_metrics WHERE zone = NEW.zone AND granularity = NEW.granularity \
-     AND metric_name = NEW.metric_name AND bucket_start = NEW.bucket_start \
-     AND dimensions = NEW.part; END",
-    // `paying_users` of a series is the number of its payers' tallies that count a
-    // payment: in a built zone, the triggers add 1 when one starts to, take 1 when one
-    // stops. (A zone being built in full counts them at once.)
-    concat!(
-        "CREATE TRIGGER IF NOT EXISTS metric_payer_inserted AFTER INSERT ON metric_tallies \
-         WHEN NEW.metric_name = 'paying_users' AND NEW.n > 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN ",
-        add_payer!()
-    ),
-    concat!(
-        "CREATE TRIGGER IF NOT EXISTS metric_payer_returned AFTER UPDATE OF n ON metric_tallies \
-         WHEN NEW.metric_name = 'paying_users' AND OLD.n = 0 AND NEW.n > 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN ",
-        add_payer!()
-    ),
-    "CREATE TRIGGER IF NOT EXISTS metric_payer_left AFTER UPDATE OF n ON metric_tallies \
-     WHEN NEW.metric_name = 'paying_users' AND OLD.n > 0 AND NEW.n = 0 AND NEW.zone IN (SELECT zone FROM metric_zones) BEGIN \
-     UPDATE dashboard_metrics SET value = value - 1 WHERE zone = NEW.zone \
-     AND granularity = NEW.granularity AND metric_name = NEW.metric_name \
-     AND bucket_start = NEW.bucket_start AND dimensions = NEW.part; \
-     DELETE FROM dashboard_metrics WHERE zone = NEW.zone AND granularity = NEW.granularity \
-     AND metric_name = NEW.metric_name AND bucket_start = NEW.bucket_start \
-     AND dimensions = NEW.part AND value = 0; END",
+    // The served rows of sums and `paying_users` were written by triggers on the tallies
+    // (one program per changed tally); `tallies::apply` writes them set-based now.
+    "DROP TRIGGER IF EXISTS metric_sum_inserted",
+    "DROP TRIGGER IF EXISTS metric_sum_changed",
+    "DROP TRIGGER IF EXISTS metric_sum_emptied",
+    "DROP TRIGGER IF EXISTS metric_payer_inserted",
+    "DROP TRIGGER IF EXISTS metric_payer_returned",
+    "DROP TRIGGER IF EXISTS metric_payer_left",
     // Leaderboards read each series' top entries from here, in rank order.
     "CREATE INDEX IF NOT EXISTS metric_tallies_top ON metric_tallies \
      (zone, granularity, metric_name, bucket_start, part, v DESC, member) \
@@ -254,6 +199,17 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
     n INTEGER NOT NULL,
     v NOT NULL,
     PRIMARY KEY (slot_ms, metric_name, part, member)
+) WITHOUT ROWID",
+    // The current run's deltas in one zone, summed per bucket (emptied by every zone).
+    "CREATE TABLE IF NOT EXISTS metric_bucket_deltas (
+    granularity TEXT NOT NULL,
+    bucket_start INTEGER NOT NULL,
+    metric_name TEXT NOT NULL,
+    part TEXT NOT NULL,
+    member TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    v NOT NULL,
+    PRIMARY KEY (granularity, bucket_start, metric_name, part, member)
 ) WITHOUT ROWID",
     // The rows a run computed for some metrics and buckets, before only those that differ
     // from the served ones are written (empty between statements of a run).
@@ -315,6 +271,7 @@ pub const RESET_STATEMENTS: &[&str] = &[
     "DELETE FROM metric_touched_cohorts",
     "DELETE FROM metric_tallies",
     "DELETE FROM metric_slot_deltas",
+    "DELETE FROM metric_bucket_deltas",
     "DELETE FROM metric_fresh",
     "DELETE FROM dashboard_metrics",
 ];

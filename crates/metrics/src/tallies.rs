@@ -6,9 +6,9 @@
 //! A refresh does not re-read a touched bucket's facts. While it folds the new events, it
 //! records the contributions of the facts they may change twice in `metric_slot_deltas`:
 //! negated before the fold and as they are after it, summed per slot. Each zone adds the
-//! deltas to the tallies of their buckets; triggers (`schema`) write the served rows of the
-//! sums and of `paying_users` as their tallies change, and the touched buckets'
-//! leaderboards are ranked from their tallies. The facts a run reads are those its new
+//! deltas, summed per bucket, to the tallies of their buckets and writes the served rows of
+//! the sums and of `paying_users` whose tallies they change ([`APPLY`]); the touched
+//! buckets' leaderboards are ranked from their tallies. The facts a run reads are those its new
 //! events name, so a late event costs its own facts, not its month's.
 //!
 //! A zone built in full (first run, newly configured) builds its tallies from all facts.
@@ -17,6 +17,7 @@ use events::KnownType;
 
 use crate::catalog::{LEADERBOARD_SIZE, LEADERBOARDS};
 use crate::groups::{Dim, FactGroup, PAYMENT_LOOKUPS, SUBJECT_OF_PAYMENT, dimensions_json};
+use crate::time::Granularity;
 
 /// Which facts the new events (`seq` in `(?1, ?2]`) may change, for a fact table `f`.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -520,28 +521,89 @@ pub(crate) fn build() -> Vec<String> {
 /// Deletes every tally of zone `?1` and granularity `?2`, before [`build`].
 pub(crate) const CLEAR: &str = "DELETE FROM metric_tallies WHERE zone = ?1 AND granularity = ?2";
 
-/// Adds the recorded deltas to the tallies of the buckets `?3`.
-pub(crate) const APPLY: &str = "WITH b AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS start, \
-     json_extract(value, '$[1]') AS stop FROM json_each(?3)) \
-     INSERT INTO metric_tallies (zone, granularity, metric_name, bucket_start, part, member, n, v) \
-     SELECT ?1, ?2, d.metric_name, b.start, d.part, d.member, SUM(d.n), SUM(d.v) \
-     FROM b CROSS JOIN metric_slot_deltas d ON d.slot_ms >= b.start AND d.slot_ms < b.stop WHERE 1 \
-     GROUP BY d.metric_name, b.start, d.part, d.member HAVING SUM(d.n) <> 0 OR SUM(d.v) <> 0 \
-     ON CONFLICT (zone, granularity, metric_name, bucket_start, part, member) \
-     DO UPDATE SET n = n + excluded.n, v = v + excluded.v";
+/// The deltas of the buckets `?3` of granularity `?2`, summed per bucket, series and member:
+/// days from the slots, weeks and months from the days (half the rows; the buckets of every
+/// granularity are the periods of the same touched days).
+fn sum_per_bucket(granularity: Granularity) -> String {
+    let from = match granularity {
+        Granularity::Day => "metric_slot_deltas d ON d.slot_ms >= b.start AND d.slot_ms < b.stop",
+        _ => {
+            "metric_bucket_deltas d ON d.granularity = 'day' \
+             AND d.bucket_start >= b.start AND d.bucket_start < b.stop"
+        }
+    };
+    format!(
+        "WITH b AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS start, \
+         json_extract(value, '$[1]') AS stop FROM json_each(?3)) \
+         INSERT INTO metric_bucket_deltas (granularity, bucket_start, metric_name, part, member, n, v) \
+         SELECT ?2, b.start, d.metric_name, d.part, d.member, SUM(d.n), SUM(d.v) \
+         FROM b CROSS JOIN {from} WHERE 1 GROUP BY b.start, d.metric_name, d.part, d.member \
+         HAVING SUM(d.n) <> 0 OR SUM(d.v) <> 0"
+    )
+}
 
-/// Deletes the tallies the deltas of the buckets `?3` brought to no fact (only those the
-/// deltas took facts from can be).
-pub(crate) const PRUNE: &str = "WITH b AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS start, \
-     json_extract(value, '$[1]') AS stop FROM json_each(?3)) \
-     DELETE FROM metric_tallies WHERE n = 0 \
-     AND (zone, granularity, metric_name, bucket_start, part, member) IN \
-     (SELECT ?1, ?2, d.metric_name, b.start, d.part, d.member \
-     FROM b CROSS JOIN metric_slot_deltas d ON d.slot_ms >= b.start AND d.slot_ms < b.stop WHERE d.n < 0)";
+/// The statements that add the recorded deltas to the tallies of the buckets `?3` (zone
+/// `?1`, granularity `?2`) and write the served rows that follow them, in order, each with
+/// how many of those parameters it takes. Set-based: per-row triggers cost twice as much.
+/// The zone's granularities in order, after [`CLEAR_BUCKET_DELTAS`].
+pub(crate) fn apply(granularity: Granularity) -> Vec<(String, usize)> {
+    let mut statements = vec![(sum_per_bucket(granularity), 3)];
+    statements.extend(APPLY_SUMMED.iter().map(|sql| ((*sql).to_owned(), 2)));
+    statements
+}
+
+/// [`apply`] once the deltas are summed per bucket: statements taking `?1` and `?2`.
+const APPLY_SUMMED: [&str; 6] = [
+    // `paying_users` of a series counts its payers' tallies that count a payment: add those
+    // that start to, take those that stop (read before the tallies change).
+    "INSERT INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, dimensions, value) \
+     SELECT ?1, ?2, 'paying_users', d.bucket_start, d.part, \
+     SUM((COALESCE(t.n, 0) = 0 AND d.n > 0) - (COALESCE(t.n, 0) > 0 AND COALESCE(t.n, 0) + d.n = 0)) AS change \
+     FROM metric_bucket_deltas d LEFT JOIN metric_tallies t ON t.zone = ?1 AND t.granularity = ?2 \
+     AND t.metric_name = d.metric_name AND t.bucket_start = d.bucket_start \
+     AND t.part = d.part AND t.member = d.member \
+     WHERE d.granularity = ?2 AND d.metric_name = 'paying_users' GROUP BY d.bucket_start, d.part \
+     HAVING change <> 0 \
+     ON CONFLICT (zone, granularity, metric_name, bucket_start, dimensions) \
+     DO UPDATE SET value = value + excluded.value",
+    "DELETE FROM dashboard_metrics WHERE zone = ?1 AND granularity = ?2 \
+     AND metric_name = 'paying_users' AND value = 0 AND (bucket_start, dimensions) IN \
+     (SELECT bucket_start, part FROM metric_bucket_deltas \
+     WHERE granularity = ?2 AND metric_name = 'paying_users' AND n < 0)",
+    "INSERT INTO metric_tallies (zone, granularity, metric_name, bucket_start, part, member, n, v) \
+     SELECT ?1, ?2, metric_name, bucket_start, part, member, n, v FROM metric_bucket_deltas \
+     WHERE granularity = ?2 \
+     ON CONFLICT (zone, granularity, metric_name, bucket_start, part, member) \
+     DO UPDATE SET n = n + excluded.n, v = v + excluded.v",
+    // A sum metric's served row is its tally's sum while the tally counts a fact.
+    "INSERT INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, dimensions, value) \
+     SELECT ?1, ?2, t.metric_name, t.bucket_start, t.part, t.v FROM metric_bucket_deltas d \
+     CROSS JOIN metric_tallies t ON t.zone = ?1 AND t.granularity = ?2 \
+     AND t.metric_name = d.metric_name AND t.bucket_start = d.bucket_start \
+     AND t.part = d.part AND t.member = d.member \
+     WHERE d.granularity = ?2 AND d.member = '' AND t.n > 0 \
+     ON CONFLICT (zone, granularity, metric_name, bucket_start, dimensions) \
+     DO UPDATE SET value = excluded.value \
+     WHERE value IS NOT excluded.value OR typeof(value) <> typeof(excluded.value)",
+    // The tallies the deltas brought to no fact (only those they took facts from can be),
+    // and the served rows of those of sums.
+    "DELETE FROM dashboard_metrics WHERE zone = ?1 AND granularity = ?2 \
+     AND (metric_name, bucket_start, dimensions) IN (SELECT d.metric_name, d.bucket_start, d.part \
+     FROM metric_bucket_deltas d CROSS JOIN metric_tallies t ON t.zone = ?1 AND t.granularity = ?2 \
+     AND t.metric_name = d.metric_name AND t.bucket_start = d.bucket_start \
+     AND t.part = d.part AND t.member = d.member \
+     WHERE d.granularity = ?2 AND d.member = '' AND d.n < 0 AND t.n = 0)",
+    "DELETE FROM metric_tallies WHERE zone = ?1 AND granularity = ?2 AND n = 0 \
+     AND (metric_name, bucket_start, part, member) IN (SELECT metric_name, bucket_start, part, \
+     member FROM metric_bucket_deltas WHERE granularity = ?2 AND n < 0)",
+];
+
+/// Empties the per-bucket deltas, before a zone's first [`apply`].
+pub(crate) const CLEAR_BUCKET_DELTAS: &str = "DELETE FROM metric_bucket_deltas";
 
 /// Inserts the served rows of the sum metrics in the buckets `?3` from their tallies, and
-/// the `paying_users` rows counted from theirs: what the triggers keep in a built zone,
-/// for a zone being built in full.
+/// the `paying_users` rows counted from theirs: what [`apply`] keeps in a built zone, for a
+/// zone being built in full.
 pub(crate) fn counted_from_tallies() -> String {
     let sums: Vec<String> =
         crate::catalog::names_where(|m| m.kind == crate::catalog::MetricKind::Sum)
@@ -564,8 +626,8 @@ pub(crate) fn counted_from_tallies() -> String {
     )
 }
 
-/// The metrics whose served rows follow their tallies: the sums and `paying_users` (the
-/// `metric_sum_*` and `metric_payer_*` triggers, and [`counted_from_tallies`]).
+/// The metrics whose served rows follow their tallies: the sums and `paying_users`
+/// ([`apply`], and [`counted_from_tallies`]).
 pub(crate) fn counted() -> Vec<&'static str> {
     let mut names = crate::catalog::names_where(|m| m.kind == crate::catalog::MetricKind::Sum);
     names.push("paying_users");
