@@ -57,19 +57,15 @@ const AFFECTED: [Affected; 8] = [
 /// The member of a sum metric's tally.
 const NO_MEMBER: &str = "''";
 
-/// One kind of contribution: a fact adds 1 to its member's count and `value` to its sum in
-/// the bucket of its instant `at`, within the series `part` (the dimensions other than the
-/// member and the rank).
+/// One kind of contribution: a fact of `set` adds 1 to its member's count and `value` to its
+/// sum in the bucket of its instant, within the series `part` (the dimensions other than
+/// the member and the rank).
 struct Tally {
     metric: &'static str,
-    facts: &'static str,
-    lookups: &'static str,
-    at: &'static str,
-    condition: &'static str,
+    set: FactSet,
     part: String,
     member: &'static str,
     value: &'static str,
-    affected: Affected,
 }
 
 impl Tally {
@@ -78,18 +74,59 @@ impl Tally {
     fn render(&self, template: &str) -> String {
         [
             ("{metric}", self.metric),
-            ("{at}", self.at),
+            ("{at}", self.set.at),
             ("{part}", self.part.as_str()),
             ("{member}", self.member),
             ("{value}", self.value),
-            ("{facts}", self.facts),
-            ("{lookups}", self.lookups),
-            ("{condition}", self.condition),
+            ("{facts}", self.set.facts),
+            ("{lookups}", self.set.lookups),
+            ("{condition}", self.set.condition),
         ]
         .iter()
         .fold(template.to_owned(), |sql, (name, value)| {
             sql.replace(name, value)
         })
+    }
+}
+
+/// Facts that tallies count: a table, its lookups, the instant that places a fact in a
+/// bucket, which facts count, and which new events may change them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct FactSet {
+    facts: &'static str,
+    lookups: &'static str,
+    at: &'static str,
+    condition: &'static str,
+    affected: Affected,
+}
+
+impl FactSet {
+    /// The tally of `metric` over these facts, per `part`, for `member`, of `value`.
+    fn tally(
+        self,
+        metric: &'static str,
+        part: &[Dim],
+        member: &'static str,
+        value: &'static str,
+    ) -> Tally {
+        Tally {
+            metric,
+            set: self,
+            part: dimensions_json(part),
+            member,
+            value,
+        }
+    }
+
+    /// A sum metric's tally per measure (`(metric, value)`) and breakdown.
+    fn sums(self, measures: &[(&'static str, &'static str)], parts: &[&[Dim]]) -> Vec<Tally> {
+        let mut tallies = Vec::new();
+        for (metric, value) in measures {
+            for part in parts {
+                tallies.push(self.tally(metric, part, NO_MEMBER, value));
+            }
+        }
+        tallies
     }
 }
 
@@ -110,118 +147,95 @@ fn tallies() -> Vec<Tally> {
 
 const COURSE_LOOKUP: &str = "LEFT JOIN metric_courses c ON c.course_id = f.course_id";
 
+/// A fact set with no lookups, counting every fact.
+const fn every(facts: &'static str, at: &'static str, affected: Affected) -> FactSet {
+    FactSet {
+        facts,
+        lookups: "",
+        at,
+        condition: "1",
+        affected,
+    }
+}
+
+const REGISTRATIONS: FactSet = FactSet {
+    condition: "f.registered_ms IS NOT NULL",
+    ..every("metric_users f", "f.registered_ms", Affected::Users)
+};
+const BOOKINGS: FactSet = every("metric_bookings f", "f.at_ms", Affected::Bookings);
+const COMPLETED_SESSIONS: FactSet = FactSet {
+    condition: "f.outcome = 'completed'",
+    ..every("metric_outcomes f", "f.at_ms", Affected::Outcomes)
+};
+const CANCELLED_SESSIONS: FactSet = FactSet {
+    condition: "f.outcome = 'cancelled'",
+    ..COMPLETED_SESSIONS
+};
+const PAYMENTS: FactSet = FactSet {
+    lookups: PAYMENT_LOOKUPS,
+    ..every("metric_payments f", "f.at_ms", Affected::Payments)
+};
+const REFUNDS: FactSet = FactSet {
+    lookups: "LEFT JOIN metric_payments p ON p.payment_id = f.payment_id \
+         LEFT JOIN metric_bookings s ON s.session_id = p.session_id \
+         LEFT JOIN metric_courses c ON c.course_id = p.course_id",
+    ..every("metric_refunds f", "f.at_ms", Affected::Refunds)
+};
+// With the course lookup the sums of enrollments need, so the leaderboards' and the sums'
+// tallies are built in one pass.
+const ENROLLMENTS: FactSet = FactSet {
+    lookups: COURSE_LOOKUP,
+    condition: "f.enrolled_ms IS NOT NULL",
+    ..every(
+        "metric_enrollments f",
+        "f.enrolled_ms",
+        Affected::Enrollments,
+    )
+};
+const COURSE_COMPLETIONS: FactSet = FactSet {
+    at: "f.completed_ms",
+    condition: "f.completed_ms IS NOT NULL",
+    ..ENROLLMENTS
+};
+const LESSONS: FactSet = FactSet {
+    lookups: COURSE_LOOKUP,
+    ..every("metric_lessons f", "f.at_ms", Affected::Lessons)
+};
+const REVIEWS: FactSet = every("metric_reviews f", "f.at_ms", Affected::Reviews);
+const COURSE_REVIEWS: FactSet = FactSet {
+    lookups: COURSE_LOOKUP,
+    condition: "f.course_id IS NOT NULL",
+    ..REVIEWS
+};
+
 /// The tallies of per-period metrics: one per member.
 fn member_tallies() -> Vec<Tally> {
-    let currency: &[Dim] = &[("currency", "f.currency")];
-    let payment = |metric, part: &[Dim], member, value| Tally {
-        metric,
-        facts: "metric_payments f",
-        lookups: PAYMENT_LOOKUPS,
-        at: "f.at_ms",
-        condition: "1",
-        part: dimensions_json(part),
-        member,
-        value,
-        affected: Affected::Payments,
-    };
-    // With the course lookup the sums of enrollments need, so both are built in one pass.
-    let enrollment = |metric, at, condition| Tally {
-        metric,
-        facts: "metric_enrollments f",
-        lookups: COURSE_LOOKUP,
-        at,
-        condition,
-        part: dimensions_json(&[]),
-        member: "f.course_id",
-        value: "1",
-        affected: Affected::Enrollments,
-    };
+    let (currency, all_facts): (&[Dim], &[Dim]) = (&[("currency", "f.currency")], &[]);
     // One tally per payer and breakdown: `paying_users` of a series is the number of its
     // tallies, counted along the key without reading a value.
     let mut all: Vec<Tally> = PAYER_BREAKDOWNS
         .iter()
-        .map(|part| payment("paying_users", part, "f.user_id", "1"))
+        .map(|part| PAYMENTS.tally("paying_users", part, "f.user_id", "1"))
         .collect();
     all.extend([
-        payment(
+        PAYMENTS.tally(
             "top_tutors_by_revenue",
             currency,
             TUTOR_OF_PAYMENT,
             "f.amount",
         ),
-        payment(
+        PAYMENTS.tally(
             "top_courses_by_revenue",
             currency,
             "f.course_id",
             "f.amount",
         ),
-        Tally {
-            metric: "top_tutors_by_bookings",
-            facts: "metric_bookings f",
-            lookups: "",
-            at: "f.at_ms",
-            condition: "1",
-            part: dimensions_json(&[]),
-            member: "f.tutor_id",
-            value: "1",
-            affected: Affected::Bookings,
-        },
-        Tally {
-            metric: "top_tutors_by_completions",
-            facts: "metric_outcomes f",
-            lookups: "",
-            at: "f.at_ms",
-            condition: "f.outcome = 'completed'",
-            part: dimensions_json(&[]),
-            member: "f.tutor_id",
-            value: "1",
-            affected: Affected::Outcomes,
-        },
-        enrollment(
-            "top_courses_by_enrollments",
-            "f.enrolled_ms",
-            "f.enrolled_ms IS NOT NULL",
-        ),
-        enrollment(
-            "top_courses_by_completions",
-            "f.completed_ms",
-            "f.completed_ms IS NOT NULL",
-        ),
+        BOOKINGS.tally("top_tutors_by_bookings", all_facts, "f.tutor_id", "1"),
+        COMPLETED_SESSIONS.tally("top_tutors_by_completions", all_facts, "f.tutor_id", "1"),
+        ENROLLMENTS.tally("top_courses_by_enrollments", all_facts, "f.course_id", "1"),
+        COURSE_COMPLETIONS.tally("top_courses_by_completions", all_facts, "f.course_id", "1"),
     ]);
     all
-}
-
-/// Facts that sum metrics are tallied from: a table, its lookups, the instant that places a
-/// fact in a bucket, which facts count, and which new events may change them.
-struct FactSet {
-    facts: &'static str,
-    lookups: &'static str,
-    at: &'static str,
-    condition: &'static str,
-    affected: Affected,
-}
-
-impl FactSet {
-    /// A tally per measure (`(metric, value)`) and breakdown.
-    fn sums(&self, measures: &[(&'static str, &'static str)], parts: &[&[Dim]]) -> Vec<Tally> {
-        let mut tallies = Vec::new();
-        for (metric, value) in measures {
-            for part in parts {
-                tallies.push(Tally {
-                    metric,
-                    facts: self.facts,
-                    lookups: self.lookups,
-                    at: self.at,
-                    condition: self.condition,
-                    part: dimensions_json(part),
-                    member: NO_MEMBER,
-                    value,
-                    affected: self.affected,
-                });
-            }
-        }
-        tallies
-    }
 }
 
 /// The tallies of [`MetricKind::Sum`](crate::catalog::MetricKind::Sum) metrics: one per
@@ -231,110 +245,40 @@ fn sum_tallies() -> Vec<Tally> {
     let subject: &[Dim] = &[("subject", "f.subject")];
     let course_subject: &[Dim] = &[("subject", "COALESCE(c.subject, 'unknown')")];
     let course: &[Dim] = &[("courseId", "f.course_id")];
-    let set = |facts, lookups, at, condition, affected| FactSet {
-        facts,
-        lookups,
-        at,
-        condition,
-        affected,
-    };
-    let outcome = |condition| {
-        set(
-            "metric_outcomes f",
-            "",
-            "f.at_ms",
-            condition,
-            Affected::Outcomes,
-        )
-    };
-    let refund_lookups = "LEFT JOIN metric_payments p ON p.payment_id = f.payment_id \
-         LEFT JOIN metric_bookings s ON s.session_id = p.session_id \
-         LEFT JOIN metric_courses c ON c.course_id = p.course_id";
-    let enrolled = set(
-        "metric_enrollments f",
-        COURSE_LOOKUP,
-        "f.enrolled_ms",
-        "f.enrolled_ms IS NOT NULL",
-        Affected::Enrollments,
-    );
-    let finished = set(
-        "metric_enrollments f",
-        COURSE_LOOKUP,
-        "f.completed_ms",
-        "f.completed_ms IS NOT NULL",
-        Affected::Enrollments,
-    );
     let per_course = [totals, course_subject, course];
     let reviewed = [("reviews", "1"), ("rating_sum", "f.rating")];
+    let refund_breakdowns: [&[Dim]; 3] = [
+        &[("currency", "f.currency")],
+        &[
+            ("currency", "f.currency"),
+            ("product", "COALESCE(p.product, 'unknown')"),
+        ],
+        &[("currency", "f.currency"), ("subject", SUBJECT_OF_PAYMENT)],
+    ];
     [
-        set(
-            "metric_users f",
-            "",
-            "f.registered_ms",
-            "f.registered_ms IS NOT NULL",
-            Affected::Users,
-        )
-        .sums(
+        REGISTRATIONS.sums(
             &[("new_registrations", "1")],
             &[totals, &[("role", "f.role")]],
         ),
-        set("metric_bookings f", "", "f.at_ms", "1", Affected::Bookings).sums(
+        BOOKINGS.sums(
             &[("sessions_booked", "1"), ("booked_minutes", "f.minutes")],
             &[totals, subject],
         ),
-        outcome("f.outcome = 'completed'").sums(&[("sessions_completed", "1")], &[totals, subject]),
-        outcome("f.outcome = 'cancelled'").sums(&[("sessions_cancelled", "1")], &[totals, subject]),
-        set(
-            "metric_payments f",
-            PAYMENT_LOOKUPS,
-            "f.at_ms",
-            "1",
-            Affected::Payments,
-        )
-        .sums(&[("revenue_gross", "f.amount")], &PAYER_BREAKDOWNS),
-        set(
-            "metric_refunds f",
-            refund_lookups,
-            "f.at_ms",
-            "1",
-            Affected::Refunds,
-        )
-        .sums(
-            &[("revenue_refunds", "f.amount")],
-            &[
-                &[("currency", "f.currency")],
-                &[
-                    ("currency", "f.currency"),
-                    ("product", "COALESCE(p.product, 'unknown')"),
-                ],
-                &[("currency", "f.currency"), ("subject", SUBJECT_OF_PAYMENT)],
-            ],
-        ),
-        enrolled.sums(
+        COMPLETED_SESSIONS.sums(&[("sessions_completed", "1")], &[totals, subject]),
+        CANCELLED_SESSIONS.sums(&[("sessions_cancelled", "1")], &[totals, subject]),
+        PAYMENTS.sums(&[("revenue_gross", "f.amount")], &PAYER_BREAKDOWNS),
+        REFUNDS.sums(&[("revenue_refunds", "f.amount")], &refund_breakdowns),
+        ENROLLMENTS.sums(
             &[
                 ("enrollments", "1"),
                 ("enrollments_completed", "(f.completed_ms IS NOT NULL)"),
             ],
             &per_course,
         ),
-        finished.sums(&[("course_completions", "1")], &per_course),
-        set(
-            "metric_lessons f",
-            COURSE_LOOKUP,
-            "f.at_ms",
-            "1",
-            Affected::Lessons,
-        )
-        .sums(&[("lesson_completions", "1")], &per_course),
-        set("metric_reviews f", "", "f.at_ms", "1", Affected::Reviews).sums(&reviewed, &[totals]),
-        set(
-            "metric_reviews f",
-            COURSE_LOOKUP,
-            "f.at_ms",
-            "f.course_id IS NOT NULL",
-            Affected::Reviews,
-        )
-        .sums(&reviewed, &per_course[1..]),
+        COURSE_COMPLETIONS.sums(&[("course_completions", "1")], &per_course),
+        LESSONS.sums(&[("lesson_completions", "1")], &per_course),
+        REVIEWS.sums(&reviewed, &[totals]),
+        COURSE_REVIEWS.sums(&reviewed, &per_course[1..]),
     ]
     .into_iter()
     .flatten()
@@ -421,7 +365,7 @@ pub(crate) fn deltas(sign: i8) -> Vec<String> {
         .into_iter()
         .map(|which| {
             let (key, keys) = affected(which);
-            let mine: Vec<&Tally> = all.iter().filter(|t| t.affected == which).collect();
+            let mine: Vec<&Tally> = all.iter().filter(|t| t.set.affected == which).collect();
             let sets = fact_sets(&mine);
             let mut reads = Vec::new();
             let mut selects = Vec::new();
@@ -430,7 +374,7 @@ pub(crate) fn deltas(sign: i8) -> Vec<String> {
                 reads.push(first.render(&format!(
                     "r{j} AS MATERIALIZED (SELECT {} AS slot{} FROM {{facts}} {{lookups}} \
                      WHERE {{condition}} AND {key} IN (SELECT * FROM k))",
-                    crate::facts::slot(first.at),
+                    crate::facts::slot(first.set.at),
                     columns(set)
                 )));
                 for (i, t) in set.iter().enumerate() {
@@ -459,9 +403,7 @@ pub(crate) fn deltas(sign: i8) -> Vec<String> {
 fn fact_sets<'a>(tallies: &[&'a Tally]) -> Vec<Vec<&'a Tally>> {
     let mut sets: Vec<Vec<&Tally>> = Vec::new();
     for t in tallies {
-        let same = |u: &&Tally| {
-            (u.facts, u.lookups, u.at, u.condition) == (t.facts, t.lookups, t.at, t.condition)
-        };
+        let same = |u: &&Tally| u.set == t.set;
         match sets.iter_mut().find(|set| set.first().is_some_and(same)) {
             Some(set) => set.push(t),
             None => sets.push(vec![t]),
@@ -605,11 +547,10 @@ pub(crate) const CLEAR_BUCKET_DELTAS: &str = "DELETE FROM metric_bucket_deltas";
 /// the `paying_users` rows counted from theirs: what [`apply`] keeps in a built zone, for a
 /// zone being built in full.
 pub(crate) fn counted_from_tallies() -> String {
-    let sums: Vec<String> =
-        crate::catalog::names_where(|m| m.kind == crate::catalog::MetricKind::Sum)
-            .iter()
-            .map(|name| format!("'{name}'"))
-            .collect();
+    let sums: Vec<String> = sum_metrics()
+        .iter()
+        .map(|name| format!("'{name}'"))
+        .collect();
     // Joined in this order, each (bucket, metric) is one seek of the tallies' key.
     format!(
         "WITH {buckets}, m AS MATERIALIZED (SELECT column1 AS name FROM (VALUES ({names}))) \
@@ -629,9 +570,14 @@ pub(crate) fn counted_from_tallies() -> String {
 /// The metrics whose served rows follow their tallies: the sums and `paying_users`
 /// ([`apply`], and [`counted_from_tallies`]).
 pub(crate) fn counted() -> Vec<&'static str> {
-    let mut names = crate::catalog::names_where(|m| m.kind == crate::catalog::MetricKind::Sum);
+    let mut names = sum_metrics();
     names.push("paying_users");
     names
+}
+
+/// The sum metrics, whose every series is a tally.
+fn sum_metrics() -> Vec<&'static str> {
+    crate::catalog::names_where(|m| m.kind == crate::catalog::MetricKind::Sum)
 }
 
 /// The leaderboards of the buckets `?3`, ranked from their tallies (top
@@ -718,8 +664,7 @@ mod tests {
         let mut summed: Vec<&str> = sum_tallies().iter().map(|t| t.metric).collect();
         summed.sort_unstable();
         summed.dedup();
-        let mut expected =
-            crate::catalog::names_where(|m| m.kind == crate::catalog::MetricKind::Sum);
+        let mut expected = sum_metrics();
         expected.sort_unstable();
         assert_eq!(summed, expected);
         // One pass per fact set: registrations; bookings; completed sessions; cancelled ones;
