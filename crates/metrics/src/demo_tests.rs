@@ -223,6 +223,9 @@ fn no_statement_scans_a_table() {
             sqls.extend(crate::tallies::apply(g).into_iter().map(|(sql, _)| sql));
         }
         sqls.extend(crate::tallies::build());
+        sqls.extend(crate::tallies::build_granularity(
+            crate::time::Granularity::Month,
+        ));
         sqls.push(crate::tallies::counted_from_tallies());
         sqls.extend(crate::tallies::deltas(1));
         sqls.extend(crate::groups::derived().into_iter().map(|(_, s)| s));

@@ -325,7 +325,7 @@ async fn recompute<S: SqlStore>(
         let p = params(&[]);
         if plan.full {
             exec(store, tallies::CLEAR, &p[..2], "clear tallies").await?;
-            for sql in tallies::build() {
+            for sql in tallies::build_granularity(g) {
                 exec(store, &sql, &p[..3], "build tallies").await?;
             }
             exec(store, DELETE, &params(&counted), "counted").await?;

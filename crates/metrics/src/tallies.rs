@@ -460,7 +460,32 @@ pub(crate) fn build() -> Vec<String> {
         .collect()
 }
 
-/// Deletes every tally of zone `?1` and granularity `?2`, before [`build`].
+/// Statements building the tallies of the buckets `?3` (zone `?1`, granularity `?2`) in a
+/// zone built in full: days from all facts ([`build`]); weeks and months added up from the
+/// days, in one pass over the day tallies instead of one over every fact set (the buckets
+/// of every granularity are the periods of the same days, and every fact's instant is
+/// activity, so within them).
+pub(crate) fn build_granularity(granularity: Granularity) -> Vec<String> {
+    if granularity == Granularity::Day {
+        return build();
+    }
+    let mut names: Vec<&str> = tallies().iter().map(|t| t.metric).collect();
+    names.sort_unstable();
+    names.dedup();
+    // Joined in this order, each (bucket, metric) is one range of the tallies' key.
+    vec![format!(
+        "WITH {buckets}, m AS MATERIALIZED (SELECT column1 AS name FROM (VALUES ('{names}'))) \
+         INSERT INTO metric_tallies (zone, granularity, metric_name, bucket_start, part, member, n, v) \
+         SELECT ?1, ?2, t.metric_name, b.start, t.part, t.member, SUM(t.n), SUM(t.v) \
+         FROM b CROSS JOIN m CROSS JOIN metric_tallies t ON t.zone = ?1 AND t.granularity = 'day' \
+         AND t.metric_name = m.name AND t.bucket_start >= b.start AND t.bucket_start < b.stop \
+         WHERE 1 GROUP BY b.start, t.metric_name, t.part, t.member",
+        buckets = crate::groups::BUCKETS,
+        names = names.join("'), ('"),
+    )]
+}
+
+/// Deletes every tally of zone `?1` and granularity `?2`, before [`build_granularity`].
 pub(crate) const CLEAR: &str = "DELETE FROM metric_tallies WHERE zone = ?1 AND granularity = ?2";
 
 /// The deltas of the buckets `?3` of granularity `?2`, summed per bucket, series and member:
