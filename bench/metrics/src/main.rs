@@ -226,6 +226,9 @@ async fn run(args: &Args) -> Result<()> {
             refreshed.display()
         );
         store = Timed::new(platform::open(&platform.db).await?);
+        // This build's schema, as a deployment applies it before its first run: a store
+        // kept by an earlier build would otherwise time its migration in the run.
+        metrics::ensure_schema(store.inner()).await?;
     } else {
         first_run(&mut store, &settings, &platform, args, &mut lines).await?;
         if args.from_refreshed {

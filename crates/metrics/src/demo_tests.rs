@@ -203,6 +203,8 @@ fn no_statement_scans_a_table() {
         )];
         sqls.extend([
             crate::windows::ROLLING_DAYS.to_owned(),
+            crate::windows::ROLLING_CARRIED.to_owned(),
+            crate::windows::DAY_WINDOWS.to_owned(),
             crate::windows::ROLLING_PERIODS.to_owned(),
             crate::windows::funnel(),
             crate::windows::retention("day"),

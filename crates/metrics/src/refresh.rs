@@ -1,6 +1,6 @@
 //! GenerateDashboardMetrics: one incremental refresh, in one transaction.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::catalog::{MetricKind, names_where};
@@ -383,13 +383,12 @@ async fn recompute_rolling<S: SqlStore>(
 ) -> Result<(), MetricsError> {
     let zone_name = SqlValue::Text(zone.name().to_owned());
     let day = SqlValue::Text(Granularity::Day.as_str().to_owned());
+    // First the days that have gauges, so a run of days gained after them carries on from
+    // the last one's final gauges.
+    if let (Some(days), Some(activity)) = (plan.rolling_updated, activity) {
+        activity.add_to_gauges(store, days).await?;
+    }
     for (from, to) in &plan.rolling_runs {
-        let lead = from
-            .checked_sub_days(chrono::Days::new(27))
-            .unwrap_or(*from);
-        let days: Vec<Bucket> = crate::time::days_between(lead, *to)
-            .map(|d| zone.bucket(Granularity::Day, d))
-            .collect();
         let (start, end) = (
             zone.day_start(*from),
             zone.bucket(Granularity::Day, *to).end,
@@ -406,15 +405,42 @@ async fn recompute_rolling<S: SqlStore>(
             "delete rolling",
         )
         .await?;
+        // Carried on from the day before when there is one with gauges, and the run is no
+        // longer than the month window (a longer one reads less in one pass over all).
+        let short = crate::time::days_between(*from, *to).count() <= CARRIED_DAYS;
+        let before = from
+            .pred_opt()
+            .filter(|d| short && plan.rolling_updated.is_some_and(|(_, last)| last == *d));
+        let carried = match before {
+            Some(before) => day_windows(store, zone, before).await?,
+            None => None,
+        };
+        if let Some((wau, mau)) = carried {
+            let days: Vec<[i64; 8]> = crate::time::days_between(*from, *to)
+                .map(|d| carried_day(zone, d))
+                .collect();
+            let p = [
+                zone_name.clone(),
+                day.clone(),
+                SqlValue::Text(json(&days)),
+                wau,
+                mau,
+            ];
+            exec(store, windows::ROLLING_CARRIED, &p, "rolling").await?;
+            continue;
+        }
+        let lead = from
+            .checked_sub_days(chrono::Days::new(27))
+            .unwrap_or(*from);
+        let days: Vec<Bucket> = crate::time::days_between(lead, *to)
+            .map(|d| zone.bucket(Granularity::Day, d))
+            .collect();
         let p = [
             zone_name.clone(),
             day.clone(),
             SqlValue::Text(bucket_json(&days)),
         ];
         exec(store, windows::ROLLING_DAYS, &p, "rolling").await?;
-    }
-    if let (Some(days), Some(activity)) = (plan.rolling_updated, activity) {
-        activity.add_to_gauges(store, days).await?;
     }
     let rolling = names_where(|m| m.kind == MetricKind::Rolling);
     for (i, g) in Granularity::ALL.into_iter().enumerate() {
@@ -487,6 +513,51 @@ async fn recompute_cohorts<S: SqlStore>(
         }
     }
     Ok(())
+}
+
+/// The longest run of days whose gauges are carried on from the day before.
+const CARRIED_DAYS: usize = 28;
+
+/// The `wau` and `mau` stored for `date`, if it has both.
+async fn day_windows<S: SqlStore>(
+    store: &mut S,
+    zone: Zone,
+    date: NaiveDate,
+) -> Result<Option<(SqlValue, SqlValue)>, MetricsError> {
+    let params = [
+        SqlValue::Text(zone.name().to_owned()),
+        SqlValue::Integer(zone.day_start(date)),
+    ];
+    let rows = store
+        .query(windows::DAY_WINDOWS, &params)
+        .await
+        .map_err(at("rolling"))?;
+    Ok(match rows.first().map(Vec::as_slice) {
+        Some([wau @ SqlValue::Integer(_), mau @ SqlValue::Integer(_)]) => {
+            Some((wau.clone(), mau.clone()))
+        }
+        _ => None,
+    })
+}
+
+/// A day's row of [`windows::ROLLING_CARRIED`]: its bounds, where its week and month windows
+/// start, and the bounds of the days that leave them.
+fn carried_day(zone: Zone, date: NaiveDate) -> [i64; 8] {
+    let back = |n: u64| {
+        date.checked_sub_days(chrono::Days::new(n))
+            .map_or(i64::MIN, |d| zone.day_start(d))
+    };
+    let day = zone.bucket(Granularity::Day, date);
+    [
+        day.start,
+        day.end,
+        back(6),
+        back(27),
+        back(7),
+        back(6),
+        back(28),
+        back(27),
+    ]
 }
 
 fn bucket_json(buckets: &[Bucket]) -> String {

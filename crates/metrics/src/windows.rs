@@ -32,6 +32,50 @@ pub(crate) const ROLLING_DAYS: &str = "WITH b AS MATERIALIZED (SELECT key AS i, 
      UNION ALL SELECT ?1, ?2, 'mau', start, '{}', mau FROM t WHERE i >= 27 \
      UNION ALL SELECT ?1, ?2, 'stickiness', start, '{}', dau * 1.0 / mau FROM t WHERE i >= 27 AND mau > 0";
 
+/// The days of `?3` (a JSON array of `[start, stop, week_from, month_from, week_left_start,
+/// week_left_stop, month_left_start, month_left_stop]`, consecutive, ms) get their `dau`,
+/// `wau`, `mau` and `stickiness` rows, carried on from the day before them, whose `wau` is
+/// `?4` and `mau` `?5`; `?1` zone, `?2` `day`. With `X` the activity of the days of a
+/// window but its last: `wau(d) = wau(d - 1) + |A(d) \ X| - |A(d - 7) \ X|` (`mau` with 28
+/// days). So a day reads the users of itself and of the two days leaving the windows, and
+/// probes each one's activity, instead of reading 28 days of everyone's.
+pub(crate) const ROLLING_CARRIED: &str = "WITH b AS MATERIALIZED (SELECT key AS i, \
+     json_extract(value, '$[0]') AS start, json_extract(value, '$[1]') AS stop, \
+     json_extract(value, '$[2]') AS w_from, json_extract(value, '$[3]') AS m_from, \
+     json_extract(value, '$[4]') AS w_left, json_extract(value, '$[5]') AS w_left_stop, \
+     json_extract(value, '$[6]') AS m_left, json_extract(value, '$[7]') AS m_left_stop \
+     FROM json_each(?3)), \
+     users AS MATERIALIZED (SELECT DISTINCT b.i, 0 AS leaves, a.user_id, b.start, b.w_from, b.m_from \
+       FROM b CROSS JOIN metric_activity a ON a.slot_ms >= b.start AND a.slot_ms < b.stop \
+       UNION SELECT b.i, 7, a.user_id, b.start, b.w_from, b.m_from FROM b \
+       CROSS JOIN metric_activity a ON a.slot_ms >= b.w_left AND a.slot_ms < b.w_left_stop \
+       UNION SELECT b.i, 28, a.user_id, b.start, b.w_from, b.m_from FROM b \
+       CROSS JOIN metric_activity a ON a.slot_ms >= b.m_left AND a.slot_ms < b.m_left_stop), \
+     seen AS MATERIALIZED (SELECT u.i, u.start, u.leaves, \
+       CASE WHEN u.leaves <> 28 THEN EXISTS (SELECT 1 FROM metric_activity x \
+         WHERE x.user_id = u.user_id AND x.slot_ms >= u.w_from AND x.slot_ms < u.start) END AS in_week, \
+       CASE WHEN u.leaves <> 7 THEN EXISTS (SELECT 1 FROM metric_activity x \
+         WHERE x.user_id = u.user_id AND x.slot_ms >= u.m_from AND x.slot_ms < u.start) END AS in_month \
+       FROM users u UNION ALL SELECT b.i, b.start, -1, NULL, NULL FROM b), \
+     changes AS MATERIALIZED (SELECT i, start, SUM(leaves = 0) AS dau, \
+       COALESCE(SUM((leaves = 0) - (leaves = 7)) FILTER (WHERE NOT in_week), 0) AS wau, \
+       COALESCE(SUM((leaves = 0) - (leaves = 28)) FILTER (WHERE NOT in_month), 0) AS mau \
+       FROM seen GROUP BY i), \
+     t AS MATERIALIZED (SELECT i, start, dau, ?4 + SUM(wau) OVER o AS wau, ?5 + SUM(mau) OVER o AS mau \
+       FROM changes WINDOW o AS (ORDER BY i ROWS UNBOUNDED PRECEDING)) \
+     INSERT INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, dimensions, value) \
+     SELECT ?1, ?2, 'dau', start, '{}', dau FROM t \
+     UNION ALL SELECT ?1, ?2, 'wau', start, '{}', wau FROM t \
+     UNION ALL SELECT ?1, ?2, 'mau', start, '{}', mau FROM t \
+     UNION ALL SELECT ?1, ?2, 'stickiness', start, '{}', dau * 1.0 / mau FROM t WHERE mau > 0";
+
+/// The `wau` and `mau` of the day starting at `?2` in zone `?1`.
+pub(crate) const DAY_WINDOWS: &str = "SELECT \
+     (SELECT value FROM dashboard_metrics WHERE zone = ?1 AND granularity = 'day' \
+       AND metric_name = 'wau' AND bucket_start = ?2 AND dimensions = '{}'), \
+     (SELECT value FROM dashboard_metrics WHERE zone = ?1 AND granularity = 'day' \
+       AND metric_name = 'mau' AND bucket_start = ?2 AND dimensions = '{}')";
+
 /// Deletes the rolling rows of the days in `[?2, ?3)`.
 pub(crate) const DELETE_ROLLING_DAYS: &str = "DELETE FROM dashboard_metrics WHERE zone = ?1 \
      AND granularity = 'day' AND metric_name IN ('dau', 'wau', 'mau', 'stickiness') \
