@@ -94,7 +94,7 @@ struct Args {
     #[arg(long)]
     reads_only: bool,
     /// Start from the store as the first run left it, kept in `--dir` by the first run
-    /// with this flag (`refreshed.db`): for comparing changes to the incremental path
+    /// with this flag (`refreshed-<platform>.db`): for comparing changes to the incremental path
     /// that keep the store's tables as they are.
     #[arg(long, conflicts_with = "in_place")]
     from_refreshed: bool,
@@ -113,13 +113,13 @@ async fn first_run(
     store: &mut Timed,
     settings: &Settings,
     platform: &platform::Platform,
+    baseline_sql: &str,
     args: &Args,
     lines: &mut Vec<Line>,
 ) -> Result<()> {
-    let baseline_sql = baseline::sql(None);
     let (first, last) = bounds(store).await?;
     let everything = [SqlValue::Integer(first), SqlValue::Integer(last + 1)];
-    let base_full = timed_query(store, &baseline_sql, &everything).await?;
+    let base_full = timed_query(store, baseline_sql, &everything).await?;
     let started = Instant::now();
     let mut runs = 0;
     loop {
@@ -216,7 +216,7 @@ async fn run(args: &Args) -> Result<()> {
     let mut lines = Vec::new();
 
     let baseline_sql = baseline::sql(None);
-    let refreshed = args.dir.join("refreshed.db");
+    let refreshed = platform::refreshed(&args.dir, args.events, shape);
     if args.from_refreshed && refreshed.exists() {
         drop(store);
         platform::remove_db(&platform.db)?;
@@ -230,7 +230,15 @@ async fn run(args: &Args) -> Result<()> {
         // kept by an earlier build would otherwise time its migration in the run.
         metrics::ensure_schema(store.inner()).await?;
     } else {
-        first_run(&mut store, &settings, &platform, args, &mut lines).await?;
+        first_run(
+            &mut store,
+            &settings,
+            &platform,
+            &baseline_sql,
+            args,
+            &mut lines,
+        )
+        .await?;
         if args.from_refreshed {
             platform::checkpoint(store.inner()).await?;
             std::fs::copy(&platform.db, &refreshed)?;

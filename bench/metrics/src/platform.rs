@@ -111,6 +111,16 @@ pub enum Cache {
     InPlace,
 }
 
+/// What names the files of one platform in the cache: its size and its increment's shape.
+fn tag(events: u64, shape: IncrementShape) -> String {
+    format!("{events}-{}-{}-{}", shape.size, shape.late, shape.old)
+}
+
+/// Where the store as the first run left it is kept for this platform (`--from-refreshed`).
+pub fn refreshed(dir: &Path, events: u64, shape: IncrementShape) -> PathBuf {
+    dir.join(format!("refreshed-{}.db", tag(events, shape)))
+}
+
 /// Builds (or takes from the cache in `dir`) the platform of about `events` events, and
 /// returns the database file to run on.
 pub async fn prepare(
@@ -120,7 +130,7 @@ pub async fn prepare(
     cache: Cache,
 ) -> Result<Platform> {
     fs::create_dir_all(dir)?;
-    let tag = format!("{events}-{}-{}-{}", shape.size, shape.late, shape.old);
+    let tag = tag(events, shape);
     let pristine = dir.join(format!("platform-{tag}.db"));
     let increment_file = dir.join(format!("platform-{tag}.increment.jsonl"));
     if cache == Cache::InPlace {

@@ -407,7 +407,8 @@ async fn recompute_rolling<S: SqlStore>(
         .await?;
         // Carried on from the day before when there is one with gauges, and the run is no
         // longer than the month window (a longer one reads less in one pass over all).
-        let short = crate::time::days_between(*from, *to).count() <= CARRIED_DAYS;
+        let gained: Vec<NaiveDate> = crate::time::days_between(*from, *to).collect();
+        let short = gained.len() <= CARRIED_DAYS;
         let before = from
             .pred_opt()
             .filter(|d| short && plan.rolling_updated.is_some_and(|(_, last)| last == *d));
@@ -416,9 +417,7 @@ async fn recompute_rolling<S: SqlStore>(
             None => None,
         };
         if let Some((wau, mau)) = carried {
-            let days: Vec<[i64; 8]> = crate::time::days_between(*from, *to)
-                .map(|d| carried_day(zone, d))
-                .collect();
+            let days: Vec<[i64; 8]> = gained.iter().map(|d| carried_day(zone, *d)).collect();
             let p = [
                 zone_name.clone(),
                 day.clone(),

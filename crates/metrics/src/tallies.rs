@@ -7,7 +7,7 @@
 //! records the contributions of the facts they may change twice in `metric_slot_deltas`:
 //! negated before the fold and as they are after it, summed per slot. Each zone adds the
 //! deltas, summed per bucket, to the tallies of their buckets and writes the served rows of
-//! the sums and of `paying_users` whose tallies they change ([`APPLY`]); the touched
+//! the sums and of `paying_users` whose tallies they change ([`apply`]); the touched
 //! buckets' leaderboards are ranked from their tallies. The facts a run reads are those its new
 //! events name, so a late event costs its own facts, not its month's.
 //!
@@ -500,12 +500,12 @@ fn sum_per_bucket(granularity: Granularity) -> String {
         }
     };
     format!(
-        "WITH b AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS start, \
-         json_extract(value, '$[1]') AS stop FROM json_each(?3)) \
+        "WITH {buckets} \
          INSERT INTO metric_bucket_deltas (granularity, bucket_start, metric_name, part, member, n, v) \
          SELECT ?2, b.start, d.metric_name, d.part, d.member, SUM(d.n), SUM(d.v) \
          FROM b CROSS JOIN {from} WHERE 1 GROUP BY b.start, d.metric_name, d.part, d.member \
-         HAVING SUM(d.n) <> 0 OR SUM(d.v) <> 0"
+         HAVING SUM(d.n) <> 0 OR SUM(d.v) <> 0",
+        buckets = crate::groups::BUCKETS,
     )
 }
 
