@@ -4,13 +4,12 @@
 //! of the primary key), plus fact rows found by key: the cost follows the new events.
 //!
 //! A fact keeps the earliest event of its entity (by timestamp, then `seq`), so folding the
-//! same events twice, or in another order, gives the same facts. Before a fact changes, the
-//! instants whose buckets depend on it are recorded in `metric_touched` (kind `fact`; the
-//! new events' own instants are kind `event`): the fact's old
-//! instant, and the instants of the facts it describes (a late `session_booked` changes the
-//! subject of its payments and of their refunds; a late `course_published` changes the
-//! subject of everything about the course; a payment, the attribution of its refunds; a
-//! completion, the enrollment it completes).
+//! same events twice, or in another order, gives the same facts. What a fact's change does to
+//! the metrics is recorded around the fold as deltas (`tallies::deltas`): the fact's old
+//! contribution and the facts it describes (a late `session_booked` changes the subject of
+//! its payments and of their refunds; a late `course_published` changes the subject of
+//! everything about the course; a payment, the attribution of its refunds; a completion,
+//! the enrollment it completes).
 
 use events::KnownType;
 
@@ -69,101 +68,20 @@ const FUNNEL_TYPES: [KnownType; 4] = [
     PaymentSucceeded,
 ];
 
-/// Statements recording the instants the new events touch, run before [`upserts`].
-pub(crate) fn touches() -> Vec<String> {
-    let touch = "INSERT INTO metric_touched";
-    let session_keys = format!("SELECT {} {}", prop("sessionId"), new_events(SessionBooked));
-    let course_keys = format!(
-        "SELECT {} {}",
-        prop("courseId"),
-        new_events(CoursePublished)
-    );
-    let payment_keys = format!(
-        "SELECT {} {}",
-        prop("paymentId"),
-        new_events(PaymentSucceeded)
-    );
-    let refunds_of = |payments: &str| {
+/// Statements run before [`upserts`]: the first records the new events' instants
+/// (`metric_touched`, where activity can change), the second the cohorts they may change.
+///
+/// The buckets whose tallies change are not recorded here: the deltas hold them
+/// (`metric_slot_deltas`), including those of the facts a late event re-attributes.
+pub(crate) fn touches() -> [String; 2] {
+    [
         format!(
-            "SELECT {} FROM metric_refunds r JOIN metric_payments p ON p.payment_id = r.payment_id WHERE {payments}",
-            slot("r.at_ms")
-        )
-    };
-    vec![
-        format!(
-            "{touch} SELECT DISTINCT {} FROM analytics_events e WHERE e.seq > ?1 AND e.seq <= ?2",
+            "INSERT OR IGNORE INTO metric_touched (kind, slot_ms) \
+             SELECT DISTINCT 'event', {} FROM analytics_events e WHERE e.seq > ?1 AND e.seq <= ?2",
             slot("e.timestamp_ms")
         ),
-        format!(
-            "{touch} SELECT {s} FROM metric_bookings WHERE session_id IN ({k}) \
-             UNION SELECT {s} FROM metric_payments WHERE session_id IN ({k}) UNION {r}",
-            s = slot("at_ms"),
-            k = session_keys,
-            r = refunds_of(&format!("p.session_id IN ({session_keys})")),
-        ),
-        format!(
-            "{touch} SELECT {s} FROM metric_outcomes o JOIN (SELECT {id} AS id, \
-             CASE e.event_type WHEN '{done}' THEN 'completed' ELSE 'cancelled' END AS outcome {new}) k \
-             ON o.session_id = k.id AND o.outcome = k.outcome",
-            s = slot("o.at_ms"),
-            id = prop("sessionId"),
-            done = SessionCompleted.as_str(),
-            new = new_events_in(&[SessionCompleted, SessionCancelled]),
-        ),
-        format!(
-            "{touch} SELECT {s} FROM metric_payments WHERE course_id IN ({k}) UNION {r} \
-             UNION SELECT {e} FROM metric_enrollments WHERE course_id IN ({k}) AND enrolled_ms IS NOT NULL \
-             UNION SELECT {c} FROM metric_enrollments WHERE course_id IN ({k}) AND completed_ms IS NOT NULL \
-             UNION SELECT {s} FROM metric_lessons WHERE course_id IN ({k}) \
-             UNION SELECT {s} FROM metric_reviews WHERE course_id IN ({k})",
-            s = slot("at_ms"),
-            e = slot("enrolled_ms"),
-            c = slot("completed_ms"),
-            k = course_keys,
-            r = refunds_of(&format!("p.course_id IN ({course_keys})")),
-        ),
-        format!(
-            "{touch} SELECT {s} FROM metric_payments WHERE payment_id IN ({k}) \
-             UNION SELECT {s} FROM metric_refunds WHERE payment_id IN ({k})",
-            s = slot("at_ms"),
-            k = payment_keys,
-        ),
-        format!(
-            "{touch} SELECT {e} FROM metric_enrollments m JOIN (SELECT e.user_id, {id} AS course_id {new}) k \
-             USING (user_id, course_id) WHERE m.enrolled_ms IS NOT NULL \
-             UNION SELECT {c} FROM metric_enrollments m JOIN (SELECT e.user_id, {id} AS course_id {new}) k \
-             USING (user_id, course_id) WHERE m.completed_ms IS NOT NULL",
-            e = slot("m.enrolled_ms"),
-            c = slot("m.completed_ms"),
-            id = prop("courseId"),
-            new = new_events_in(&[CourseEnrolled, CourseCompleted]),
-        ),
-        format!(
-            "{touch} SELECT {s} FROM metric_lessons m JOIN (SELECT e.user_id, {c} AS course_id, {l} AS lesson_id {new}) k \
-             USING (user_id, course_id, lesson_id)",
-            s = slot("m.at_ms"),
-            c = prop("courseId"),
-            l = prop("lessonId"),
-            new = new_events(LessonCompleted),
-        ),
-        format!(
-            "{touch} SELECT {s} FROM metric_users WHERE registered_ms IS NOT NULL \
-             AND user_id IN (SELECT e.user_id {new})",
-            s = slot("registered_ms"),
-            new = new_events(UserRegistered),
-        ),
+        cohort_touches(),
     ]
-    .into_iter()
-    .enumerate()
-    .map(|(i, sql)| {
-        // The first statement records the new events' own instants (`event`), the others
-        // the instants of facts whose attribution or earliest event may change (`fact`).
-        let kind = if i == 0 { "event" } else { "fact" };
-        let select = sql.strip_prefix(touch).unwrap_or(&sql).to_owned();
-        format!("INSERT OR IGNORE INTO metric_touched (kind, slot_ms) SELECT '{kind}', * FROM ({select})")
-    })
-    .chain([cohort_touches()])
-    .collect()
 }
 
 /// Records, before [`upserts`], the cohorts the new events may change: the registration

@@ -9,7 +9,8 @@ use crate::time::{Bucket, Granularity, Zone, days_between};
 /// The instants a run works from (all rounded to slots, ms since the epoch).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Touched {
-    /// Instants of new events and of facts whose attribution changed.
+    /// Instants whose tallies the run changed (its deltas' slots): the buckets whose sums,
+    /// leaderboards and derived metrics are recomputed in a zone already built.
     pub slots: Vec<i64>,
     /// Instants of new events only: the only instants where activity can change.
     pub event_slots: Vec<i64>,

@@ -142,7 +142,7 @@ async fn run<S: SqlStore>(
         fold_events(store, last, upto, deltas).await?;
         touched.slots = column_i64(
             store,
-            "SELECT DISTINCT slot_ms FROM metric_touched",
+            "SELECT DISTINCT slot_ms FROM metric_slot_deltas",
             "touched",
         )
         .await?;

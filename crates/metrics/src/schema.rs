@@ -133,9 +133,10 @@ pub const SCHEMA_STATEMENTS: &[&str] = &[
 )",
     "CREATE INDEX IF NOT EXISTS metric_reviews_at ON metric_reviews (at_ms)",
     "CREATE INDEX IF NOT EXISTS metric_reviews_course ON metric_reviews (course_id)",
-    // Instants whose buckets the current run recomputes (cleared by every run).
+    // The new events' instants (kind `event`), where activity can change (cleared by
+    // every run).
     "CREATE TABLE IF NOT EXISTS metric_touched (
-    kind TEXT NOT NULL, -- event: a new event's instant; fact: a changed fact's instant
+    kind TEXT NOT NULL,
     slot_ms INTEGER NOT NULL,
     PRIMARY KEY (kind, slot_ms)
 ) WITHOUT ROWID",
