@@ -214,6 +214,8 @@ fn no_statement_scans_a_table() {
             crate::facts::joined_cohorts(),
             crate::tallies::CLEAR.to_owned(),
             crate::newly_active::record_new_activity(),
+            crate::newly_active::ADD_NEW_ACTIVITY.to_owned(),
+            crate::facts::record_activity(),
             crate::newly_active::EARLIER_ACTIVITY.to_owned(),
             crate::newly_active::ADD.to_owned(),
             crate::newly_active::DELETE_STICKINESS.to_owned(),
@@ -252,12 +254,15 @@ fn no_statement_scans_a_table() {
                     .and_then(SqlValue::as_str)
                     .unwrap_or_default()
                     .to_owned();
-                // The run's deltas summed per bucket are read whole, by design.
+                // The run's deltas summed per bucket, and its new activity, are read whole,
+                // by design.
                 let scans_table = step.starts_with("SCAN ")
                     && ["metric_", "analytics_events", "dashboard_metrics"]
                         .iter()
                         .any(|t| step.contains(t))
-                    && !step.contains("metric_bucket_deltas");
+                    && !["metric_bucket_deltas", "metric_new_activity"]
+                        .iter()
+                        .any(|t| step.contains(t));
                 // The only automatic index allowed is on the rolling CTE of per-day deltas.
                 let automatic =
                     step.contains("AUTOMATIC") && !step.starts_with("SEARCH p USING AUTOMATIC");

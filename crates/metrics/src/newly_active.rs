@@ -30,6 +30,10 @@ pub(crate) fn record_new_activity() -> String {
     )
 }
 
+/// Adds the new activity to all activity: the pairs [`record_new_activity`] found missing,
+/// in key order, instead of probing every pair of the new events again.
+pub(crate) const ADD_NEW_ACTIVITY: &str = "INSERT INTO metric_activity (user_id, slot_ms) SELECT user_id, slot_ms FROM metric_new_activity";
+
 /// The new activity.
 pub(crate) const NEW_ACTIVITY: &str = "SELECT user_id, slot_ms FROM metric_new_activity";
 

@@ -256,20 +256,25 @@ async fn fold_events<S: SqlStore>(
         )
         .await?;
     }
-    let deltas = |sign| {
+    let deltas_of = |sign| {
         if deltas {
             tallies::deltas(sign)
         } else {
             Vec::new()
         }
     };
-    for sql in deltas(-1) {
+    for sql in deltas_of(-1) {
         exec(store, &sql, &range, "deltas").await?;
+    }
+    if deltas {
+        exec(store, newly_active::ADD_NEW_ACTIVITY, &[], "activity").await?;
+    } else {
+        exec(store, &facts::record_activity(), &range, "activity").await?;
     }
     for sql in facts::upserts() {
         exec(store, &sql, &range, "facts").await?;
     }
-    for sql in deltas(1) {
+    for sql in deltas_of(1) {
         exec(store, &sql, &range, "deltas").await?;
     }
     exec(store, &facts::joined_cohorts(), &range, "cohorts").await
