@@ -245,17 +245,35 @@ async fn run(args: &Args) -> Result<()> {
         }
     }
 
+    let before_ingest = rows_written(&mut store).await?;
     let started = Instant::now();
     platform::insert(store.inner(), &platform.increment).await?;
     let ingest = started.elapsed();
     let (first, last) = bounds(&mut store).await?;
     let everything = [SqlValue::Integer(first), SqlValue::Integer(last + 1)];
-    // The bounds' query is the bench's own: keep it out of the run's profile.
+    let before_run = rows_written(&mut store).await?;
+    // The bench's own queries: keep them out of the run's profile.
     store.clear();
     let started = Instant::now();
     let report = metrics::refresh(&mut store, &settings, Utc::now()).await?;
     let incremental = started.elapsed();
     store.report(args.profile, "incremental run");
+    let after_run = rows_written(&mut store).await?;
+    // What each wrote, for a cost per row: the ingestion writes one row per event. The
+    // log holds the pages the run wrote (its commit checkpointed the ingestion's).
+    let log = store
+        .query("PRAGMA wal_checkpoint(PASSIVE)", &[])
+        .await?
+        .first()
+        .and_then(|row| row.get(1))
+        .and_then(SqlValue::as_i64)
+        .unwrap_or(-1);
+    eprintln!(
+        "# rows written: the ingestion {} in {ingest:.2?}, the incremental run {} in \
+         {incremental:.2?}; pages the run wrote to the log: {log}",
+        before_run - before_ingest,
+        after_run - before_run
+    );
     let base_again = timed_query(&mut store, &baseline_sql, &everything).await?;
     lines.push(Line::new(
         format!(
@@ -493,6 +511,15 @@ async fn bounds(store: &mut Timed) -> Result<(i64, i64)> {
         row[0].as_i64().context("no events")?,
         row[1].as_i64().context("no events")?,
     ))
+}
+
+/// Rows inserted, updated or deleted on this connection so far (SQLite's `total_changes()`).
+async fn rows_written(store: &mut Timed) -> Result<i64> {
+    let rows = store.query("SELECT total_changes()", &[]).await?;
+    rows.first()
+        .and_then(|row| row.first())
+        .and_then(SqlValue::as_i64)
+        .context("total_changes")
 }
 
 async fn timed_query(store: &mut Timed, sql: &str, params: &[SqlValue]) -> Result<Duration> {

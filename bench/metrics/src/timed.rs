@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 use metrics::{Row, SqlStore, SqlValue, StoreError};
 use sql_store::LibsqlStore;
 
-/// A [`LibsqlStore`] that times its statements.
+/// A [`LibsqlStore`] that times its statements, and counts the rows each one writes.
 pub struct Timed {
     inner: LibsqlStore,
     spent: Vec<(String, Duration)>,
+    written: HashMap<String, i64>,
 }
 
 impl Timed {
@@ -18,6 +19,7 @@ impl Timed {
         Timed {
             inner,
             spent: Vec::new(),
+            written: HashMap::new(),
         }
     }
 
@@ -29,10 +31,12 @@ impl Timed {
     /// Forgets the statements timed so far.
     pub fn clear(&mut self) {
         self.spent.clear();
+        self.written.clear();
     }
 
     /// The time spent in statements since the last call (or `clear`), then forgets them.
     pub fn take_total(&mut self) -> Duration {
+        self.written.clear();
         self.spent.drain(..).map(|(_, d)| d).sum()
     }
 
@@ -57,7 +61,17 @@ impl Timed {
                     .iter()
                     .fold(short, |s, (long, brief)| s.replace(long, brief));
                 let short: String = short.chars().take(260).collect();
-                eprintln!("{spent:>10.2?} x{n:<3} {short}");
+                let rows = self.written.get(*sql).copied().unwrap_or(0);
+                eprintln!("{spent:>10.2?} x{n:<3} {rows:>8}r {short}");
+            }
+            let mut by_rows: Vec<(&String, &i64)> = self.written.iter().collect();
+            by_rows.sort_by_key(|(_, rows)| std::cmp::Reverse(**rows));
+            let rows: i64 = self.written.values().sum();
+            eprintln!("## {title}: {rows} rows written; the statements writing most");
+            for (sql, rows) in by_rows.iter().take(20) {
+                let short: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+                let short: String = short.chars().take(160).collect();
+                eprintln!("{rows:>10}r {short}");
             }
         }
         self.clear();
@@ -83,6 +97,16 @@ impl SqlStore for Timed {
         let started = Instant::now();
         let result = self.inner.execute(sql, params).await;
         self.spent.push((sql.to_owned(), started.elapsed()));
+        // Rows the statement inserted, updated or deleted (untimed).
+        let writes = ["INSERT", "UPDATE", "DELETE", "WITH"];
+        if result.is_ok() && writes.iter().any(|w| sql.trim_start().starts_with(w)) {
+            let rows = self.inner.query("SELECT changes()", &[]).await?;
+            let changed = rows
+                .first()
+                .and_then(|r| r.first())
+                .and_then(SqlValue::as_i64);
+            *self.written.entry(sql.to_owned()).or_default() += changed.unwrap_or(0);
+        }
         result
     }
 
