@@ -232,7 +232,9 @@ fn no_statement_scans_a_table() {
         ));
         sqls.push(crate::tallies::counted_from_tallies());
         sqls.extend(crate::tallies::deltas(1));
-        sqls.extend(crate::groups::derived().into_iter().map(|(_, s)| s));
+        for d in crate::groups::derived() {
+            sqls.extend([d.insert, d.insert_changed, d.delete_vanished_changed]);
+        }
         sqls.extend(crate::facts::touches());
         sqls.extend(crate::facts::upserts());
         let query = crate::read::DashboardQuery::parse(

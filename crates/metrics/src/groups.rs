@@ -91,19 +91,32 @@ fn quoted(names: &[&str]) -> String {
     q.join(", ")
 }
 
-/// The derived metrics and, for each, the statement inserting it for the buckets of `?3`
-/// from the other metrics of the same bucket and dimensions.
-pub(crate) fn derived() -> Vec<(&'static str, String)> {
+/// A derived metric and the statements that recompute it.
+pub(crate) struct Derived {
+    pub name: &'static str,
+    /// Inserts it for the buckets of `?3`, from the other metrics of the same bucket and
+    /// dimensions.
+    pub insert: String,
+    /// Inserts it for the series (bucket and dimensions) of granularity `?2` whose inputs
+    /// the run's deltas change (`metric_bucket_deltas`): in a touched month most series
+    /// (every course's rates) are as they were.
+    pub insert_changed: String,
+    /// Deletes its served rows in those series that `metric_fresh` does not hold.
+    pub delete_vanished_changed: String,
+}
+
+/// The derived metrics.
+pub(crate) fn derived() -> Vec<Derived> {
     METRICS
         .iter()
         .filter_map(|spec| match spec.kind {
-            MetricKind::Derived(formula) => Some((spec.name, derived_insert(spec.name, formula))),
+            MetricKind::Derived(formula) => Some(derived_statements(spec.name, formula)),
             _ => None,
         })
         .collect()
 }
 
-fn derived_insert(name: &str, formula: Formula) -> String {
+fn derived_statements(name: &'static str, formula: Formula) -> Derived {
     let (inputs, value, having) = match formula {
         Formula::Difference(a, b) => (
             quoted(&[a, b]),
@@ -134,14 +147,38 @@ fn derived_insert(name: &str, formula: Formula) -> String {
             "1".to_owned(),
         ),
     };
-    format!(
-        "WITH {BUCKETS} INSERT INTO dashboard_metrics \
-         (zone, granularity, metric_name, bucket_start, dimensions, value) \
-         SELECT ?1, ?2, '{name}', d.bucket_start, d.dimensions, {value} \
-         FROM b CROSS JOIN dashboard_metrics d ON d.zone = ?1 AND d.granularity = ?2 \
-         AND d.metric_name IN ({inputs}) AND d.bucket_start = b.start \
-         GROUP BY d.bucket_start, d.dimensions HAVING {having}"
-    )
+    let inputs_of = |bucket: &str, dimensions: &str| {
+        format!(
+            "CROSS JOIN dashboard_metrics d ON d.zone = ?1 AND d.granularity = ?2 \
+             AND d.metric_name IN ({inputs}) AND d.bucket_start = {bucket}{dimensions}"
+        )
+    };
+    // Every input's served row has its tally's part as dimensions.
+    let changed = format!(
+        "c AS MATERIALIZED (SELECT DISTINCT bucket_start AS s, part AS p FROM metric_bucket_deltas \
+         WHERE granularity = ?2 AND metric_name IN ({inputs}))"
+    );
+    Derived {
+        name,
+        insert: format!(
+            "WITH {BUCKETS} {SERVED} SELECT ?1, ?2, '{name}', d.bucket_start, d.dimensions, {value} \
+             FROM b {} GROUP BY d.bucket_start, d.dimensions HAVING {having}",
+            inputs_of("b.start", "")
+        ),
+        insert_changed: format!(
+            "WITH {changed} {SERVED} SELECT ?1, ?2, '{name}', c.s, c.p, {value} \
+             FROM c {} GROUP BY c.s, c.p HAVING {having}",
+            inputs_of("c.s", " AND d.dimensions = c.p")
+        ),
+        // The series that vanished are listed first: most runs have none, and the delete
+        // then seeks nothing.
+        delete_vanished_changed: format!(
+            "WITH {changed} DELETE FROM dashboard_metrics WHERE zone = ?1 AND granularity = ?2 \
+             AND metric_name = '{name}' AND (bucket_start, dimensions) IN (SELECT s, p FROM c \
+             WHERE NOT EXISTS (SELECT 1 FROM metric_fresh f WHERE f.zone = ?1 AND f.granularity = ?2 \
+             AND f.metric_name = '{name}' AND f.bucket_start = c.s AND f.dimensions = c.p))"
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -172,7 +209,9 @@ mod tests {
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn staging_covers_every_replaced_statement() {
         let mut inserts = vec![insert(&crate::tallies::leaderboards().select)];
-        inserts.extend(derived().into_iter().map(|(_, sql)| sql));
+        for d in derived() {
+            inserts.extend([d.insert, d.insert_changed]);
+        }
         inserts.push(crate::windows::ROLLING_PERIODS.to_owned());
         for sql in &inserts {
             let staged = staged(sql);

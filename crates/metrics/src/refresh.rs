@@ -343,9 +343,19 @@ async fn recompute<S: SqlStore>(
         let boards = tallies::leaderboards();
         let (sql, p) = (groups::insert(&boards.select), params(&boards.metrics));
         replace(store, plan.full, (&sql, &p[..3]), &p, "leaderboards").await?;
-        for (name, sql) in &derived {
-            let p = params(&[name]);
-            replace(store, plan.full, (sql, &p[..3]), &p, "derived").await?;
+        for metric in &derived {
+            let p = params(&[metric.name]);
+            if plan.full {
+                replace(store, true, (&metric.insert, &p[..3]), &p, "derived").await?;
+                continue;
+            }
+            // Only the series whose inputs changed.
+            let staged = groups::staged(&metric.insert_changed);
+            exec(store, &staged, &p[..2], "derived").await?;
+            exec(store, &metric.delete_vanished_changed, &p[..2], "derived").await?;
+            for sql in groups::WRITE_CHANGED {
+                exec(store, sql, &[], "derived").await?;
+            }
         }
     }
     let activity = match plan.rolling_updated {
