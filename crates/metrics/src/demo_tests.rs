@@ -209,6 +209,7 @@ fn no_statement_scans_a_table() {
             crate::windows::funnel(),
             crate::windows::retention("day"),
             crate::windows::delete_retention("day"),
+            crate::windows::empty_retention("day"),
             crate::windows::DELETE_ROLLING_DAYS.to_owned(),
             crate::groups::DELETE.to_owned(),
             crate::facts::joined_cohorts(),

@@ -51,6 +51,11 @@ pub(crate) struct ZonePlan {
     pub cohorts: [Vec<Bucket>; 3],
     /// Retention cells recomputed.
     pub cells: [Vec<Cell>; 3],
+    /// Retention cells of the periods the activity range gained, in a zone already built:
+    /// inserted empty where missing, then added to from the newly active users like every
+    /// other cell (`newly_active`). Before the run no one was active in the periods it
+    /// gained, or they had cells already.
+    pub new_cells: [Vec<Cell>; 3],
 }
 
 /// The longest window (days): `mau`.
@@ -122,22 +127,20 @@ impl ZonePlan {
             }
             let cohorts = periods(&cohort_days);
             plan.cohorts[i] = cohorts.iter().map(bucket).collect();
-            // Periods whose cells are recomputed for every cohort: all of them in a full
-            // build; else those the activity range gained (in the others, the newly active
-            // users' cells are added to: `newly_active`).
-            let activity: BTreeSet<NaiveDate> = if full {
+            // Every cohort's cells in the periods with new events in a full build; the
+            // cells of the cohorts whose members changed in any case. (Otherwise the newly
+            // active users' cells are added to: `newly_active`.)
+            let (from, to) = (g.period_start(first), g.period_start(last));
+            let none = BTreeSet::new();
+            let activity = if full {
                 periods(&event_days)
             } else {
-                periods(&grown)
+                none.clone()
             };
-            plan.cells[i] = cells(
-                zone,
-                g,
-                &periods(&member_days),
-                &activity,
-                g.period_start(first),
-                g.period_start(last),
-            );
+            plan.cells[i] = cells(zone, g, &periods(&member_days), &activity, from, to);
+            if !full {
+                plan.new_cells[i] = cells(zone, g, &none, &periods(&grown), from, to);
+            }
         }
         plan
     }
@@ -154,6 +157,7 @@ impl ZonePlan {
             + self.rolling_periods.iter().map(Vec::len).sum::<usize>()
             + self.cohorts.iter().map(Vec::len).sum::<usize>()
             + self.cells.iter().map(Vec::len).sum::<usize>()
+            + self.new_cells.iter().map(Vec::len).sum::<usize>()
     }
 }
 
@@ -252,6 +256,7 @@ mod tests {
         // No cohort changed and no period was gained: the retention cells the late event's
         // user is new in are added to, none is recomputed.
         assert!(plan.cells.iter().all(Vec::is_empty));
+        assert!(plan.new_cells.iter().all(Vec::is_empty));
         assert!(plan.size() > 0);
         // Built in full, every cohort up to 30 days back has its cell for that day.
         let full = ZonePlan::new(Zone::UTC, &touched, true);
@@ -281,11 +286,15 @@ mod tests {
             vec![(date("2024-03-21"), date("2024-03-25"))]
         );
         assert_eq!(plan.cohorts[0].len(), 1);
-        // The cohort of 03-25 has one elapsed offset; the grown days add cells too.
-        assert!(
-            plan.cells[0]
+        // The cohort of 03-25 has one elapsed offset, recomputed; the grown days have new
+        // cells, every cohort's, added to.
+        assert_eq!(plan.cells[0].len(), 1);
+        assert_eq!(
+            plan.new_cells[0]
                 .iter()
-                .any(|c| c.period.first_day == date("2024-03-21"))
+                .filter(|c| c.period.first_day == date("2024-03-21"))
+                .count(),
+            21
         );
         let full = ZonePlan::new(Zone::UTC, &grown, true);
         assert_eq!(full.buckets[0].len(), 25);

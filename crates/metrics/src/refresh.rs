@@ -7,7 +7,7 @@ use crate::catalog::{MetricKind, names_where};
 use crate::error::{MetricsError, at};
 use crate::groups::{self, DELETE};
 use crate::newly_active::{self, NewActivity};
-use crate::plan::{Touched, ZonePlan};
+use crate::plan::{Cell, Touched, ZonePlan};
 use crate::schema::{RESET_STATEMENTS, SCHEMA_STATEMENTS};
 use crate::settings::Settings;
 use crate::store::{Row, SqlStore, SqlValue};
@@ -482,12 +482,21 @@ async fn recompute_cohorts<S: SqlStore>(
 ) -> Result<(), MetricsError> {
     let zone_name = SqlValue::Text(zone.name().to_owned());
     for (i, g) in Granularity::ALL.into_iter().enumerate() {
-        // First what the newly active users add to the cells that exist; the cells the
-        // plan recomputes are then replaced whole.
+        let gran = SqlValue::Text(g.as_str().to_owned());
+        // First the cells of the periods gained, empty; then what the newly active users
+        // add to the cells; the cells the plan recomputes are then replaced whole.
+        if !plan.new_cells[i].is_empty() {
+            let p = [
+                zone_name.clone(),
+                gran.clone(),
+                SqlValue::Text(json(&cell_rows(&plan.new_cells[i]))),
+            ];
+            let sql = windows::empty_retention(g.as_str());
+            exec(store, &sql, &p, "retention").await?;
+        }
         if let Some(activity) = activity {
             activity.add_to_retention(store, g).await?;
         }
-        let gran = SqlValue::Text(g.as_str().to_owned());
         if !plan.cohorts[i].is_empty() {
             let p = [
                 zone_name.clone(),
@@ -499,22 +508,10 @@ async fn recompute_cohorts<S: SqlStore>(
             exec(store, &windows::funnel(), &p[..3], "funnel").await?;
         }
         if !plan.cells[i].is_empty() {
-            let cells: Vec<[i64; 5]> = plan.cells[i]
-                .iter()
-                .map(|c| {
-                    [
-                        c.cohort.start,
-                        c.cohort.end,
-                        i64::from(c.offset),
-                        c.period.start,
-                        c.period.end,
-                    ]
-                })
-                .collect();
             let p = [
                 zone_name.clone(),
                 gran.clone(),
-                SqlValue::Text(json(&cells)),
+                SqlValue::Text(json(&cell_rows(&plan.cells[i]))),
             ];
             exec(
                 store,
@@ -527,6 +524,23 @@ async fn recompute_cohorts<S: SqlStore>(
         }
     }
     Ok(())
+}
+
+/// Cells as the retention statements take them: `[cohort start, cohort end, offset,
+/// period start, period end]`.
+fn cell_rows(cells: &[Cell]) -> Vec<[i64; 5]> {
+    cells
+        .iter()
+        .map(|c| {
+            [
+                c.cohort.start,
+                c.cohort.end,
+                i64::from(c.offset),
+                c.period.start,
+                c.period.end,
+            ]
+        })
+        .collect()
 }
 
 /// The longest run of days whose gauges are carried on from the day before.

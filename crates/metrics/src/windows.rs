@@ -150,6 +150,19 @@ pub(crate) fn retention(key: &str) -> String {
     )
 }
 
+/// Inserts the cells of `?3` (as [`retention`] takes them) that are missing, empty: no
+/// user active, rate 0 (those of cohorts with members, as [`retention`] writes them).
+pub(crate) fn empty_retention(key: &str) -> String {
+    format!(
+        "INSERT OR IGNORE INTO dashboard_metrics (zone, granularity, metric_name, bucket_start, dimensions, value) \
+         SELECT ?1, ?2, m.name, j.c, json_object('{key}', CAST(j.n AS TEXT)), m.value \
+         FROM (SELECT json_extract(value, '$[0]') AS c, json_extract(value, '$[1]') AS c_stop, \
+           json_extract(value, '$[2]') AS n FROM json_each(?3)) j \
+         CROSS JOIN (SELECT 'retention_users' AS name, 0 AS value UNION ALL SELECT 'retention_rate', 0.0) m \
+         WHERE EXISTS (SELECT 1 FROM metric_users u WHERE u.registered_ms >= j.c AND u.registered_ms < j.c_stop)"
+    )
+}
+
 /// Deletes the retention rows of the cells of `?3`.
 pub(crate) fn delete_retention(key: &str) -> String {
     format!(
