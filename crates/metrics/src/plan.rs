@@ -131,15 +131,12 @@ impl ZonePlan {
             // cells of the cohorts whose members changed in any case. (Otherwise the newly
             // active users' cells are added to: `newly_active`.)
             let (from, to) = (g.period_start(first), g.period_start(last));
-            let none = BTreeSet::new();
-            let activity = if full {
-                periods(&event_days)
+            let members = periods(&member_days);
+            if full {
+                plan.cells[i] = cells(zone, g, &members, &periods(&event_days), from, to);
             } else {
-                none.clone()
-            };
-            plan.cells[i] = cells(zone, g, &periods(&member_days), &activity, from, to);
-            if !full {
-                plan.new_cells[i] = cells(zone, g, &none, &periods(&grown), from, to);
+                plan.cells[i] = cells(zone, g, &members, &BTreeSet::new(), from, to);
+                plan.new_cells[i] = cells(zone, g, &BTreeSet::new(), &periods(&grown), from, to);
             }
         }
         plan

@@ -350,12 +350,9 @@ async fn recompute<S: SqlStore>(
                 continue;
             }
             // Only the series whose inputs changed.
-            let staged = groups::staged(&metric.insert_changed);
-            exec(store, &staged, &p[..2], "derived").await?;
-            exec(store, &metric.delete_vanished_changed, &p[..2], "derived").await?;
-            for sql in groups::WRITE_CHANGED {
-                exec(store, sql, &[], "derived").await?;
-            }
+            let insert = (metric.insert_changed.as_str(), &p[..2]);
+            let vanished = (metric.delete_vanished_changed.as_str(), &p[..2]);
+            write_changed(store, insert, vanished, "derived").await?;
         }
     }
     let activity = match plan.rolling_updated {
@@ -382,8 +379,20 @@ async fn replace<S: SqlStore>(
         exec(store, DELETE, p, step).await?;
         return exec(store, insert, insert_params, step).await;
     }
+    let vanished = (groups::DELETE_VANISHED, p);
+    write_changed(store, (insert, insert_params), vanished, step).await
+}
+
+/// Stages the rows `insert` writes (run with its parameters), deletes the served rows
+/// `vanished` finds missing from them, and writes the staged rows that differ.
+async fn write_changed<S: SqlStore>(
+    store: &mut S,
+    (insert, insert_params): (&str, &[SqlValue]),
+    (vanished, vanished_params): (&str, &[SqlValue]),
+    step: &'static str,
+) -> Result<(), MetricsError> {
     exec(store, &groups::staged(insert), insert_params, step).await?;
-    exec(store, groups::DELETE_VANISHED, p, step).await?;
+    exec(store, vanished, vanished_params, step).await?;
     for sql in groups::WRITE_CHANGED {
         exec(store, sql, &[], step).await?;
     }
